@@ -1,0 +1,262 @@
+package event
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+	"unicode/utf8"
+)
+
+// MaxBytes bounds one message; larger ones are rejected before decoding.
+const MaxBytes = 1 << 20
+
+// Reasons an event is invalid. They label metrics, so the set is closed.
+const (
+	ReasonTooLarge    = "too_large"
+	ReasonBadJSON     = "bad_json"
+	ReasonBadUTF8     = "bad_utf8"
+	ReasonMissing     = "missing_field"
+	ReasonWrongType   = "wrong_type"
+	ReasonBadEnum     = "bad_enum"
+	ReasonBadTime     = "bad_time"
+	ReasonNegative    = "negative_number"
+	ReasonTooLong     = "too_long"
+	ReasonUnknownKind = "unknown_topic"
+)
+
+// Reasons lists every reason, so metrics can be initialised at zero.
+var Reasons = []string{ReasonTooLarge, ReasonBadJSON, ReasonBadUTF8, ReasonMissing, ReasonWrongType,
+	ReasonBadEnum, ReasonBadTime, ReasonNegative, ReasonTooLong, ReasonUnknownKind}
+
+const (
+	absent     = math.MinInt64
+	absentText = "\x00absent"
+)
+
+// Invalid says why an event was rejected.
+type Invalid struct {
+	Reason string // one of the Reason constants
+	Field  string
+	Detail string
+}
+
+func (e *Invalid) Error() string {
+	if e.Field == "" {
+		return fmt.Sprintf("%s: %s", e.Reason, e.Detail)
+	}
+	return fmt.Sprintf("%s: %s: %s", e.Reason, e.Field, e.Detail)
+}
+
+// Decode parses and validates one event of the given kind.
+func Decode(kind Kind, data []byte) (Event, error) {
+	if len(data) > MaxBytes {
+		return nil, &Invalid{Reason: ReasonTooLarge, Detail: fmt.Sprintf("%d bytes > %d", len(data), MaxBytes)}
+	}
+	if !utf8.Valid(data) {
+		return nil, &Invalid{Reason: ReasonBadUTF8, Detail: "message is not valid UTF-8"}
+	}
+	// Required fields where the zero value is valid start at a sentinel, so a
+	// missing key is told apart without decoding twice.
+	var ev Event
+	switch kind {
+	case KindOrder:
+		ev = &Order{AmountMinor: absent}
+	case KindRefund:
+		ev = &Refund{AmountMinor: absent}
+	case KindReturn:
+		ev = &Return{}
+	case KindMessage:
+		ev = &Message{Text: absentText}
+	default:
+		return nil, &Invalid{Reason: ReasonUnknownKind, Detail: string(kind)}
+	}
+	if err := unmarshal(data, ev); err != nil {
+		return nil, err
+	}
+	v := validator{}
+	switch e := ev.(type) {
+	case *Order:
+		v.order(e)
+	case *Refund:
+		v.refund(e)
+	case *Return:
+		v.ret(e)
+	case *Message:
+		v.message(e)
+	}
+	if v.err != nil {
+		return nil, v.err
+	}
+	return ev, nil
+}
+
+func unmarshal(data []byte, into any) error {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return &Invalid{Reason: ReasonBadJSON, Detail: "not a JSON object"}
+	}
+	if err := json.Unmarshal(trimmed, into); err != nil {
+		var te *json.UnmarshalTypeError
+		var pe *time.ParseError
+		switch {
+		case errors.As(err, &te):
+			return &Invalid{Reason: ReasonWrongType, Field: te.Field, Detail: "want " + te.Type.String() + ", got JSON " + te.Value}
+		case errors.As(err, &pe):
+			return &Invalid{Reason: ReasonBadTime, Detail: pe.Error()}
+		default:
+			return &Invalid{Reason: ReasonBadJSON, Detail: err.Error()}
+		}
+	}
+	return nil
+}
+
+// validator records the first problem found.
+type validator struct{ err *Invalid }
+
+func (v *validator) fail(reason, field, detail string) {
+	if v.err == nil {
+		v.err = &Invalid{Reason: reason, Field: field, Detail: detail}
+	}
+}
+
+func (v *validator) str(field, s string, minLen, maxLen int) {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < minLen:
+		v.fail(ReasonMissing, field, "required")
+	case maxLen > 0 && n > maxLen:
+		v.fail(ReasonTooLong, field, fmt.Sprintf("%d characters > %d", n, maxLen))
+	}
+}
+
+func (v *validator) enum(field, s string, allowed ...string) {
+	if s == "" {
+		v.fail(ReasonMissing, field, "required")
+		return
+	}
+	for _, a := range allowed {
+		if s == a {
+			return
+		}
+	}
+	v.fail(ReasonBadEnum, field, fmt.Sprintf("%q is not one of %v", s, allowed))
+}
+
+func (v *validator) nonNeg(field string, n int64) {
+	if n == absent {
+		v.fail(ReasonMissing, field, "required")
+	} else if n < 0 {
+		v.fail(ReasonNegative, field, fmt.Sprintf("%d < 0", n))
+	}
+}
+
+func (v *validator) required(field string, present bool) {
+	if !present {
+		v.fail(ReasonMissing, field, "required")
+	}
+}
+
+func (v *validator) time(field string, t time.Time) {
+	if t.IsZero() {
+		v.fail(ReasonMissing, field, "required")
+	}
+}
+
+func (v *validator) meta(m *Meta) {
+	v.str("event_id", m.EventID, 1, 128)
+	v.str("shop_id", m.ShopID, 1, 64)
+	v.time("occurred_at", m.OccurredAt)
+	if m.SchemaVersion < 0 {
+		v.fail(ReasonNegative, "schema_version", "must be ≥ 1")
+	}
+}
+
+func (v *validator) itemRefs(field string, refs []ItemRef) {
+	for i, r := range refs {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		v.str(f+".sku_id", r.SKUID, 1, 0)
+		if r.Quantity < 1 {
+			v.fail(ReasonMissing, f+".quantity", "must be ≥ 1")
+		}
+	}
+}
+
+func (v *validator) order(o *Order) {
+	v.meta(&o.Meta)
+	v.str("order_id", o.OrderID, 1, 0)
+	v.str("buyer_id", o.BuyerID, 1, 0)
+	v.enum("status", o.Status, "created", "paid", "shipped", "signed", "completed", "closed")
+	v.time("created_at", o.CreatedAt)
+	if len(o.Items) == 0 {
+		v.fail(ReasonMissing, "items", "at least one item is required")
+	}
+	for i, it := range o.Items {
+		f := fmt.Sprintf("items[%d]", i)
+		v.str(f+".sku_id", it.SKUID, 1, 0)
+		v.str(f+".product_id", it.ProductID, 1, 0)
+		if it.Quantity < 1 {
+			v.fail(ReasonMissing, f+".quantity", "must be ≥ 1")
+		}
+		v.nonNeg(f+".unit_price_minor", it.UnitPriceMinor)
+		v.nonNeg(f+".unit_weight_g", it.UnitWeightG)
+	}
+	v.nonNeg("amount_minor", o.AmountMinor)
+	v.str("currency", o.Currency, 0, 8)
+	v.required("receiver", o.Receiver != nil)
+	if s := o.Shipment; s != nil {
+		v.str("shipment.carrier", s.Carrier, 0, 32)
+		v.str("shipment.tracking_no", s.TrackingNo, 0, 64)
+		if s.WeightG != nil {
+			v.nonNeg("shipment.weight_g", *s.WeightG)
+		}
+		if s.SignedBy != "" {
+			v.enum("shipment.signed_by", s.SignedBy, "self", "proxy", "locker", "station", "unknown")
+		}
+	}
+}
+
+func (v *validator) refund(r *Refund) {
+	v.meta(&r.Meta)
+	v.str("refund_id", r.RefundID, 1, 0)
+	v.str("order_id", r.OrderID, 1, 0)
+	v.str("buyer_id", r.BuyerID, 1, 0)
+	v.enum("kind", r.RefundKind, "refund_only", "return_refund", "exchange")
+	v.enum("reason", r.Reason, "not_received", "missing_item", "wrong_item", "damaged", "quality",
+		"not_as_described", "no_reason", "out_of_stock", "invoice", "other")
+	v.enum("status", r.Status, "requested", "agreed", "awaiting_return", "returned", "received",
+		"refunded", "rejected", "cancelled", "closed")
+	v.time("requested_at", r.RequestedAt)
+	v.itemRefs("items", r.Items)
+	v.nonNeg("amount_minor", r.AmountMinor)
+	v.nonNeg("shipping_fee_claim_minor", r.ShippingFeeClaimMinor)
+	if s := r.ReturnShipment; s != nil {
+		v.str("return_shipment.carrier", s.Carrier, 1, 32)
+		v.str("return_shipment.tracking_no", s.TrackingNo, 1, 64)
+	}
+}
+
+func (v *validator) ret(r *Return) {
+	v.meta(&r.Meta)
+	v.str("tracking_no", r.TrackingNo, 1, 64)
+	v.str("carrier", r.Carrier, 1, 32)
+	v.enum("status", r.Status, "created", "picked_up", "in_transit", "delivered", "signed", "rejected", "lost")
+	if r.WeightG != nil {
+		v.nonNeg("weight_g", *r.WeightG)
+	}
+	if in := r.Inspection; in != nil {
+		v.enum("inspection.outcome", in.Outcome, "ok", "empty", "missing_items", "swapped", "damaged")
+		v.itemRefs("inspection.items_received", in.ItemsReceived)
+	}
+}
+
+func (v *validator) message(m *Message) {
+	v.meta(&m.Meta)
+	v.str("message_id", m.MessageID, 1, 0)
+	v.str("buyer_id", m.BuyerID, 1, 0)
+	v.enum("channel", m.Channel, "chat", "complaint", "review", "phone_note")
+	v.required("text", m.Text != absentText)
+	v.str("text", m.Text, 0, 10000)
+}
