@@ -1,0 +1,320 @@
+// Package detector turns batches of raw input messages into assessments:
+// decode, store facts, find the refunds they touch, load what those refunds
+// need, assess, store what changed and publish it. It talks to storage and
+// Kafka only through the small interfaces below.
+package detector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sellerguard/sellerguard/event"
+	"github.com/sellerguard/sellerguard/rules"
+)
+
+// Ref names one refund of one shop.
+type Ref struct {
+	Shop     string
+	RefundID string
+}
+
+// Facts stores input events as facts and reads back what an assessment needs.
+type Facts interface {
+	// Apply stores the events' facts and returns, per event, the refunds it touches.
+	Apply(ctx context.Context, events []event.Event) ([]Applied, error)
+	// Load reads the case of each refund, with the input version it was read at.
+	Load(ctx context.Context, refs []Ref) ([]Loaded, error)
+}
+
+// Applied is what one event touched.
+type Applied struct {
+	Touched []Ref
+	Capped  bool // the fan-out cap left some refunds out
+}
+
+// Loaded is one refund's case as read.
+type Loaded struct {
+	Ref
+	Found   bool
+	Version string
+	Case    rules.Case
+}
+
+// Assessments keeps the current assessment of each refund.
+type Assessments interface {
+	// Save stores each assessment that changed and was computed from the newest facts.
+	Save(ctx context.Context, items []Pending) ([]Saved, error)
+	// MarkPublished records that the saved change went out.
+	MarkPublished(ctx context.Context, items []Pending) error
+}
+
+// Pending is an assessment to store.
+type Pending struct {
+	Ref
+	Version    string // input version the case was read at
+	Assessment rules.Assessment
+	JSON       []byte // the assessment as the lookup API serves it
+	Signature  string // what a change is measured by: decision, score and reasons
+}
+
+// Saved is the result of storing one assessment.
+type Saved struct {
+	Outcome  Outcome
+	Previous rules.Decision // the decision it replaced, "" the first time
+}
+
+// Outcome of Save for one assessment.
+type Outcome int
+
+const (
+	Unchanged Outcome = iota
+	Changed           // stored (or stored earlier but not yet published): publish it
+	Stale             // the facts moved after they were read: a later pass assesses again
+)
+
+// Publisher writes messages to one topic and returns once they are acknowledged.
+type Publisher interface {
+	Publish(ctx context.Context, msgs []event.Raw) error
+}
+
+// Config wires a Processor.
+type Config struct {
+	// Topics maps each input topic to the kind of event it carries.
+	Topics map[string]event.Kind
+	// Rules is the rule set in force; Processor.SetRules swaps it at run time.
+	Rules rules.Config
+	Clock func() time.Time
+}
+
+// Validate names the first bad field.
+func (c Config) Validate() error {
+	if len(c.Topics) == 0 {
+		return errors.New("detector: topics: at least one input topic is required")
+	}
+	for t, k := range c.Topics {
+		if t == "" || !slices.Contains(event.Kinds, k) {
+			return fmt.Errorf("detector: topics: %q → %q is not a topic and an event kind", t, k)
+		}
+	}
+	if err := c.Rules.Validate(); err != nil {
+		return fmt.Errorf("detector: %w", err)
+	}
+	return nil
+}
+
+// Processor is the detection pipeline for one batch at a time. main and the
+// tests build it with New.
+type Processor struct {
+	topics      map[string]event.Kind
+	rules       atomic.Pointer[rules.Config]
+	clock       func() time.Time
+	facts       Facts
+	assessments Assessments
+	decisions   Publisher
+	deadLetters Publisher
+	log         *slog.Logger
+	m           metrics
+}
+
+// New builds a Processor.
+func New(cfg Config, facts Facts, assessments Assessments, decisions, deadLetters Publisher,
+	reg prometheus.Registerer, log *slog.Logger) (*Processor, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	p := &Processor{topics: cfg.Topics, clock: cfg.Clock, facts: facts, assessments: assessments,
+		decisions: decisions, deadLetters: deadLetters, log: log, m: newMetrics(reg)}
+	p.rules.Store(&cfg.Rules)
+	return p, nil
+}
+
+// SetRules swaps the rule set; batches after it use the new one.
+func (p *Processor) SetRules(cfg rules.Config) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("detector: %w", err)
+	}
+	p.rules.Store(&cfg)
+	return nil
+}
+
+// Decision is the message published on the decision topic.
+type Decision struct {
+	rules.Assessment
+	PreviousDecision rules.Decision `json:"previous_decision,omitempty"`
+	EventIDs         []string       `json:"event_ids"`
+}
+
+// Process handles one batch. When it returns nil every effect of the batch is
+// stored and published, so its offsets may be committed; on error nothing may
+// be committed and the whole batch is given again, which is safe because
+// every step is idempotent.
+func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
+	events, origin, dead := p.decode(batch)
+	if len(dead) > 0 {
+		if err := p.deadLetters.Publish(ctx, dead); err != nil {
+			return fmt.Errorf("detector: dead-letter: %w", err)
+		}
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	applied, err := p.facts.Apply(ctx, events)
+	if err != nil {
+		return fmt.Errorf("detector: apply facts: %w", err)
+	}
+	// Which events touched which refund, for the decision's event_ids.
+	causes := map[Ref][]string{}
+	for i, a := range applied {
+		if a.Capped {
+			p.m.fanoutCapped.Inc()
+		}
+		for _, ref := range a.Touched {
+			causes[ref] = append(causes[ref], events[i].Head().EventID)
+		}
+	}
+	refs := make([]Ref, 0, len(causes))
+	for ref := range causes {
+		refs = append(refs, ref)
+	}
+	slices.SortFunc(refs, func(a, b Ref) int {
+		if a.Shop != b.Shop {
+			return compare(a.Shop, b.Shop)
+		}
+		return compare(a.RefundID, b.RefundID)
+	})
+	loaded, err := p.facts.Load(ctx, refs)
+	if err != nil {
+		return fmt.Errorf("detector: load cases: %w", err)
+	}
+	cfg := p.rules.Load()
+	now := p.clock()
+	pending := make([]Pending, 0, len(loaded))
+	for _, l := range loaded {
+		if !l.Found {
+			continue
+		}
+		a := rules.Assess(l.Case, *cfg, now)
+		body, err := json.Marshal(a)
+		if err != nil {
+			return fmt.Errorf("detector: encode assessment %s: %w", l.RefundID, err)
+		}
+		pending = append(pending, Pending{Ref: l.Ref, Version: l.Version, Assessment: a, JSON: body, Signature: signature(a)})
+	}
+	p.m.assessments.Add(float64(len(pending)))
+	saved, err := p.assessments.Save(ctx, pending)
+	if err != nil {
+		return fmt.Errorf("detector: save assessments: %w", err)
+	}
+	var out []event.Raw
+	var changed []Pending
+	for i, s := range saved {
+		switch s.Outcome {
+		case Stale:
+			p.m.stale.Inc()
+			continue
+		case Unchanged:
+			continue
+		}
+		pd := pending[i]
+		ids := slices.Compact(slices.Sorted(slices.Values(causes[pd.Ref])))
+		msg, err := json.Marshal(Decision{Assessment: pd.Assessment, PreviousDecision: s.Previous, EventIDs: ids})
+		if err != nil {
+			return fmt.Errorf("detector: encode decision %s: %w", pd.RefundID, err)
+		}
+		out = append(out, event.Raw{Key: []byte(pd.RefundID), Value: msg})
+		changed = append(changed, pd)
+	}
+	if len(out) > 0 {
+		if err := p.decisions.Publish(ctx, out); err != nil {
+			return fmt.Errorf("detector: publish decisions: %w", err)
+		}
+		if err := p.assessments.MarkPublished(ctx, changed); err != nil {
+			return fmt.Errorf("detector: mark published: %w", err)
+		}
+	}
+	p.observe(batch, origin, events, changed)
+	return nil
+}
+
+func compare(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// decode splits a batch into valid events (with the index of the message each
+// came from) and dead letters carrying the original bytes and the reason.
+func (p *Processor) decode(batch []event.Raw) ([]event.Event, []int, []event.Raw) {
+	events := make([]event.Event, 0, len(batch))
+	origin := make([]int, 0, len(batch))
+	var dead []event.Raw
+	for i, m := range batch {
+		kind, ok := p.topics[m.Topic]
+		if !ok {
+			kind = event.Kind("topic " + m.Topic)
+		}
+		ev, err := event.Decode(kind, m.Value)
+		if err != nil {
+			reason := event.ReasonBadJSON
+			var inv *event.Invalid
+			if errors.As(err, &inv) {
+				reason = inv.Reason
+			}
+			p.m.invalid.WithLabelValues(reason).Inc()
+			dead = append(dead, event.Raw{Key: m.Key, Value: m.Value, Headers: map[string]string{
+				"sellerguard-reason":           err.Error(),
+				"sellerguard-reason-code":      reason,
+				"sellerguard-source-topic":     m.Topic,
+				"sellerguard-source-partition": strconv.Itoa(m.Partition),
+				"sellerguard-source-offset":    strconv.FormatInt(m.Offset, 10),
+			}})
+			continue
+		}
+		events = append(events, ev)
+		origin = append(origin, i)
+	}
+	return events, origin, dead
+}
+
+// signature is what makes two assessments the same decision for publishing.
+func signature(a rules.Assessment) string {
+	b, _ := json.Marshal(struct {
+		D rules.Decision
+		S int
+		R []rules.Reason
+	}{a.Decision, a.Score, a.Reasons})
+	return string(b)
+}
+
+func (p *Processor) observe(batch []event.Raw, origin []int, events []event.Event, changed []Pending) {
+	now := p.clock()
+	for i, ev := range events {
+		p.m.events.WithLabelValues(string(ev.Kind())).Inc()
+		if t := batch[origin[i]].Time; !t.IsZero() {
+			p.m.latency.Observe(now.Sub(t).Seconds())
+		}
+		p.m.eventAge.Observe(now.Sub(ev.Head().OccurredAt).Seconds())
+	}
+	for _, c := range changed {
+		p.m.decisions.WithLabelValues(string(c.Assessment.Decision)).Inc()
+		for _, r := range c.Assessment.Reasons {
+			p.m.ruleHits.WithLabelValues(r.Rule).Inc()
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package detector
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sellerguard/sellerguard/event"
+	"github.com/sellerguard/sellerguard/rules"
+)
+
+type metrics struct {
+	events       *prometheus.CounterVec
+	invalid      *prometheus.CounterVec
+	ruleHits     *prometheus.CounterVec
+	decisions    *prometheus.CounterVec
+	latency      prometheus.Histogram
+	eventAge     prometheus.Histogram
+	assessments  prometheus.Counter
+	stale        prometheus.Counter
+	fanoutCapped prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) metrics {
+	m := metrics{
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_events_processed_total", Help: "Valid input events whose facts were stored, by kind.",
+		}, []string{"kind"}),
+		invalid: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_events_invalid_total", Help: "Input events sent to the dead-letter topic, by reason.",
+		}, []string{"reason"}),
+		ruleHits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_rule_hits_total", Help: "Rule findings in published decision changes, by rule code.",
+		}, []string{"rule"}),
+		decisions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_decisions_total", Help: "Decision changes published, by decision.",
+		}, []string{"decision"}),
+		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sellerguard_processing_latency_seconds",
+			Help:    "Time from an event's arrival on its topic to its batch's effects being stored and published.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}),
+		eventAge: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "sellerguard_event_age_seconds",
+			Help:    "Time from an event's occurred_at to its effects being stored.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 4, 12),
+		}),
+		assessments: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sellerguard_assessments_total", Help: "Refund assessments computed (first and repeated).",
+		}),
+		stale: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sellerguard_assessments_stale_total", Help: "Assessments not stored because newer facts arrived meanwhile.",
+		}),
+		fanoutCapped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sellerguard_fanout_capped_total", Help: "Events whose touched refunds exceeded the fan-out cap.",
+		}),
+	}
+	for _, k := range event.Kinds {
+		m.events.WithLabelValues(string(k))
+	}
+	for _, r := range event.Reasons {
+		m.invalid.WithLabelValues(r)
+	}
+	for _, c := range rules.Codes {
+		m.ruleHits.WithLabelValues(c)
+	}
+	for _, d := range []rules.Decision{rules.Approve, rules.Review, rules.Block} {
+		m.decisions.WithLabelValues(string(d))
+	}
+	reg.MustRegister(m.events, m.invalid, m.ruleHits, m.decisions, m.latency, m.eventAge, m.assessments, m.stale, m.fanoutCapped)
+	return m
+}

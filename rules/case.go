@@ -1,0 +1,99 @@
+// Package rules is SellerGuard's detection logic: a pure function from the facts
+// around one refund to an assessment. No I/O: everything it needs is in a Case.
+package rules
+
+import (
+	"time"
+
+	"github.com/sellerguard/sellerguard/event"
+)
+
+// Rule codes from the contract's detection catalogue. They are stable: they
+// appear in assessments, decision events, metrics and dashboards.
+const (
+	TrackingReused      = "tracking_reused"
+	EmptyParcel         = "empty_parcel"
+	InspectionFailed    = "inspection_failed"
+	LowWeightReturn     = "low_weight_return"
+	MultiAccountAddress = "multi_account_address"
+)
+
+// Codes lists the implemented rule codes, so metrics can start at zero.
+var Codes = []string{TrackingReused, EmptyParcel, InspectionFailed, LowWeightReturn, MultiAccountAddress}
+
+// Case is everything known around one refund.
+type Case struct {
+	Refund *event.Refund
+	Order  *event.Order // nil until the order event arrives
+	Parcel *Parcel      // the return parcel, nil when none is known
+
+	// Other refunds naming the same return waybill, with their orders.
+	WaybillRefunds []Related
+	// Orders of any account to the refund's order's address and phone
+	// (including the refund's own order).
+	AddressLinks []Link
+	PhoneLinks   []Link
+	// Refund ids of the accounts in AddressLinks and PhoneLinks.
+	BuyerRefunds map[string][]string
+}
+
+// Related is another refund and its order (nil when unknown).
+type Related struct {
+	Refund *event.Refund
+	Order  *event.Order
+}
+
+// Link is one order placed to a shared address or phone.
+type Link struct {
+	OrderID string `json:"order_id"`
+	BuyerID string `json:"buyer_id"`
+}
+
+// Parcel is the merged state of one return parcel: each field is the newest
+// one reported, because the courier feed and the warehouse each send part.
+type Parcel struct {
+	TrackingNo string
+	Carrier    string
+	Status     string
+	RefundID   string // the refund the warehouse linked it to
+	WeightG    *int64
+	Sender     *event.Address
+	Recipient  *event.Address
+	Inspection *event.Inspection
+}
+
+// Decision is the outcome of an assessment.
+type Decision string
+
+const (
+	Approve Decision = "approve"
+	Review  Decision = "review"
+	Block   Decision = "block"
+)
+
+// Assessment is the contract's assessment of one refund.
+type Assessment struct {
+	RefundID       string    `json:"refund_id"`
+	ShopID         string    `json:"shop_id"`
+	OrderID        string    `json:"order_id,omitempty"`
+	BuyerID        string    `json:"buyer_id,omitempty"`
+	Decision       Decision  `json:"decision"`
+	Score          int       `json:"score"`
+	Reasons        []Reason  `json:"reasons"`
+	AssessedAt     time.Time `json:"assessed_at"`
+	RulesetVersion string    `json:"ruleset_version"`
+}
+
+// Reason is one rule's finding with its evidence.
+type Reason struct {
+	Rule     string         `json:"rule"`
+	Severity string         `json:"severity"`
+	Message  Text           `json:"message"`
+	Evidence map[string]any `json:"evidence"`
+}
+
+// Text is a message in both languages the staff use.
+type Text struct {
+	ZH string `json:"zh"`
+	EN string `json:"en"`
+}

@@ -1,0 +1,319 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sellerguard/sellerguard/detector"
+	"github.com/sellerguard/sellerguard/event"
+	"github.com/sellerguard/sellerguard/rules"
+)
+
+// Key layout, after the shop prefix sg:{shop}:
+//
+//	o:<order>   r:<refund>   p:<waybill>   m:<message>   entity hashes
+//	a:<refund>  assessment hash            q             review queue (zset)
+//	wb:<waybill>  refunds naming a return waybill    {refund: 1}
+//	pl:<refund>   waybills the warehouse linked to a refund (set)
+//	ad:<addr>   ph:<phone>   orders to one address / phone  {order: buyer}
+//	br:<buyer>  or:<order>   refunds of a buyer / an order   {refund: 1}
+//	bm:<buyer>  messages of a buyer                          {message: 1}
+
+// fact is one event as the apply script takes it.
+type fact struct {
+	key     string
+	fields  []string // name, value pairs; each last-writer-wins on its own
+	meta    []string // name, value pairs written with the newest state
+	members []string // suffix, field, value, fan quadruples; nil: the entity keeps none
+	fans    []string // mode, arg pairs followed after applying
+}
+
+// version orders two events of one entity: newer occurred_at wins, ties go to
+// the larger event id. Fixed width, so Lua compares it as a string.
+func version(m event.Meta) string {
+	return m.OccurredAt.UTC().Format("2006-01-02T15:04:05.000000000Z") + "|" + m.EventID
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("store: encode %T: %v", v, err)) // only plain structs are encoded here
+	}
+	return string(b)
+}
+
+func toFact(ev event.Event) fact {
+	switch e := ev.(type) {
+	case *event.Order:
+		ak := rules.AddressKey(*e.Receiver)
+		pk := rules.NormalizePhone(e.Receiver.Phone).Key()
+		f := fact{key: "o:" + e.OrderID, fields: []string{"body", mustJSON(e)},
+			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk}, members: []string{},
+			fans: []string{"set", "or:" + e.OrderID}}
+		if ak != "" {
+			f.members = append(f.members, "ad:"+ak, e.OrderID, e.BuyerID, "buyers")
+		}
+		if pk != "" {
+			f.members = append(f.members, "ph:"+pk, e.OrderID, e.BuyerID, "buyers")
+		}
+		return f
+	case *event.Refund:
+		trk := ""
+		if e.ReturnShipment != nil {
+			trk = rules.NormalizeTracking(e.ReturnShipment.TrackingNo)
+		}
+		f := fact{key: "r:" + e.RefundID, fields: []string{"body", mustJSON(e)},
+			meta:    []string{"order", e.OrderID, "trk", trk, "buyer", e.BuyerID},
+			members: []string{"br:" + e.BuyerID, e.RefundID, "1", "", "or:" + e.OrderID, e.RefundID, "1", ""},
+			fans:    []string{"id", e.RefundID}}
+		if trk != "" {
+			f.members = append(f.members, "wb:"+trk, e.RefundID, "1", "set")
+		}
+		return f
+	case *event.Return:
+		trk := rules.NormalizeTracking(e.TrackingNo)
+		f := fact{key: "p:" + trk, fields: []string{"status", mustJSON(e.Status), "carrier", mustJSON(e.Carrier),
+			"tracking_no", mustJSON(e.TrackingNo)}, fans: []string{"set", "wb:" + trk, "field", "refund_id"}}
+		add := func(name string, v any, present bool) {
+			if present {
+				f.fields = append(f.fields, name, mustJSON(v))
+			}
+		}
+		add("weight_g", e.WeightG, e.WeightG != nil)
+		add("sender", e.Sender, e.Sender != nil)
+		add("recipient", e.Recipient, e.Recipient != nil)
+		add("inspection", e.Inspection, e.Inspection != nil)
+		add("refund_id", e.RefundID, e.RefundID != "")
+		if e.RefundID != "" {
+			f.fans = append(f.fans, "id", e.RefundID)
+		}
+		return f
+	case *event.Message:
+		f := fact{key: "m:" + e.MessageID, fields: []string{"body", mustJSON(e)}, meta: []string{"buyer", e.BuyerID},
+			members: []string{"bm:" + e.BuyerID, e.MessageID, "1", ""}}
+		switch {
+		case e.RefundID != "":
+			f.fans = []string{"id", e.RefundID}
+		case e.OrderID != "":
+			f.fans = []string{"set", "or:" + e.OrderID}
+		default:
+			f.fans = []string{"set", "br:" + e.BuyerID}
+		}
+		return f
+	}
+	panic(fmt.Sprintf("store: unknown event %T", ev))
+}
+
+func (f fact) args(pfx string, ttl time.Duration, ver string, limit int) []any {
+	a := make([]any, 0, 8+len(f.fields)+len(f.meta)+len(f.members)+len(f.fans))
+	a = append(a, pfx, ver, int64(ttl.Seconds()), limit)
+	a = append(a, len(f.fields)/2)
+	for _, s := range f.fields {
+		a = append(a, s)
+	}
+	a = append(a, len(f.meta)/2)
+	for _, s := range f.meta {
+		a = append(a, s)
+	}
+	if f.members == nil {
+		a = append(a, -1)
+	} else {
+		a = append(a, len(f.members)/4)
+		for _, s := range f.members {
+			a = append(a, s)
+		}
+	}
+	a = append(a, len(f.fans)/2)
+	for _, s := range f.fans {
+		a = append(a, s)
+	}
+	return a
+}
+
+// Apply stores the events' facts in one round trip and returns the refunds
+// each touches. An event applied before, or older than what is stored,
+// changes nothing but still reports its refunds, so a batch redelivered after
+// a crash re-assesses them.
+func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.Applied, error) {
+	ttl := r.cfg.Retention
+	cmds := make([]*redis.Cmd, len(events))
+	_, err := r.pipeline(ctx, "apply", func(p redis.Pipeliner) {
+		for i, ev := range events {
+			h := ev.Head()
+			pfx := prefix(h.ShopID)
+			f := toFact(ev)
+			switch e := ev.(type) {
+			case *event.Refund:
+				p.SAdd(ctx, refundShopsKey(e.RefundID), h.ShopID)
+				p.Expire(ctx, refundShopsKey(e.RefundID), ttl)
+			case *event.Return:
+				if e.RefundID != "" {
+					k := pfx + "pl:" + e.RefundID
+					p.SAdd(ctx, k, rules.NormalizeTracking(e.TrackingNo))
+					p.Expire(ctx, k, ttl)
+				}
+			}
+			cmds[i] = r.apply.EvalSha(ctx, p, []string{pfx + f.key}, f.args(pfx, ttl, version(h), r.cfg.FanoutCap)...)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]detector.Applied, len(events))
+	for i, c := range cmds {
+		res, err := c.Slice()
+		if err != nil || len(res) < 2 {
+			return nil, fmt.Errorf("store: apply %s: unexpected reply %v: %w", events[i].Head().EventID, res, err)
+		}
+		shop := events[i].Head().ShopID
+		out[i].Capped = res[1] == int64(1)
+		for _, id := range res[2:] {
+			out[i].Touched = append(out[i].Touched, detector.Ref{Shop: shop, RefundID: id.(string)})
+		}
+	}
+	return out, nil
+}
+
+// Load reads the case of every refund in one round trip.
+func (r *Redis) Load(ctx context.Context, refs []detector.Ref) ([]detector.Loaded, error) {
+	cmds := make([]*redis.Cmd, len(refs))
+	_, err := r.pipeline(ctx, "load", func(p redis.Pipeliner) {
+		for i, ref := range refs {
+			pfx := prefix(ref.Shop)
+			cmds[i] = r.load.EvalSha(ctx, p, []string{pfx + "r:" + ref.RefundID}, pfx, ref.RefundID, r.cfg.FanoutCap)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]detector.Loaded, len(refs))
+	for i, c := range cmds {
+		out[i].Ref = refs[i]
+		res, err := c.Slice()
+		if errors.Is(err, redis.Nil) { // a refund never seen
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: load %s: %w", refs[i].RefundID, err)
+		}
+		if out[i].Case, out[i].Version, err = decodeCase(res); err != nil {
+			return nil, fmt.Errorf("store: load %s: %w", refs[i].RefundID, err)
+		}
+		out[i].Found = true
+	}
+	return out, nil
+}
+
+func decodeCase(res []any) (rules.Case, string, error) {
+	var c rules.Case
+	if len(res) != 8 {
+		return c, "", fmt.Errorf("load reply has %d parts", len(res))
+	}
+	c.Refund = &event.Refund{}
+	if err := json.Unmarshal([]byte(res[0].(string)), c.Refund); err != nil {
+		return c, "", fmt.Errorf("refund: %w", err)
+	}
+	ver := res[1].(string)
+	var err error
+	if c.Order, err = decodeOrder(res[2]); err != nil {
+		return c, "", err
+	}
+	if fields, ok := res[3].([]any); ok {
+		if c.Parcel, err = decodeParcel(fields); err != nil {
+			return c, "", err
+		}
+	}
+	wb, _ := res[4].([]any)
+	for j := 0; j+1 < len(wb); j += 2 {
+		rel := rules.Related{Refund: &event.Refund{}}
+		if err := json.Unmarshal([]byte(wb[j].(string)), rel.Refund); err != nil {
+			return c, "", fmt.Errorf("waybill refund: %w", err)
+		}
+		if rel.Order, err = decodeOrder(wb[j+1]); err != nil {
+			return c, "", err
+		}
+		c.WaybillRefunds = append(c.WaybillRefunds, rel)
+	}
+	c.AddressLinks = decodeLinks(res[5])
+	c.PhoneLinks = decodeLinks(res[6])
+	br, _ := res[7].([]any)
+	c.BuyerRefunds = make(map[string][]string, len(br)/2)
+	for j := 0; j+1 < len(br); j += 2 {
+		ids := []string{}
+		list, _ := br[j+1].([]any)
+		for _, id := range list {
+			ids = append(ids, id.(string))
+		}
+		slices.Sort(ids)
+		c.BuyerRefunds[br[j].(string)] = ids
+	}
+	return c, ver, nil
+}
+
+func decodeOrder(v any) (*event.Order, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, nil
+	}
+	o := &event.Order{}
+	if err := json.Unmarshal([]byte(s), o); err != nil {
+		return nil, fmt.Errorf("order: %w", err)
+	}
+	return o, nil
+}
+
+func decodeLinks(v any) []rules.Link {
+	flat, _ := v.([]any)
+	links := make([]rules.Link, 0, len(flat)/2)
+	for j := 0; j+1 < len(flat); j += 2 {
+		links = append(links, rules.Link{OrderID: flat[j].(string), BuyerID: flat[j+1].(string)})
+	}
+	slices.SortFunc(links, func(a, b rules.Link) int {
+		if a.OrderID < b.OrderID {
+			return -1
+		}
+		if a.OrderID > b.OrderID {
+			return 1
+		}
+		return 0
+	})
+	return links
+}
+
+func decodeParcel(flat []any) (*rules.Parcel, error) {
+	p := &rules.Parcel{}
+	for j := 0; j+1 < len(flat); j += 2 {
+		name, val := flat[j].(string), []byte(flat[j+1].(string))
+		var dst any
+		switch name {
+		case "f:status":
+			dst = &p.Status
+		case "f:carrier":
+			dst = &p.Carrier
+		case "f:tracking_no":
+			dst = &p.TrackingNo
+		case "f:refund_id":
+			dst = &p.RefundID
+		case "f:weight_g":
+			dst = &p.WeightG
+		case "f:sender":
+			dst = &p.Sender
+		case "f:recipient":
+			dst = &p.Recipient
+		case "f:inspection":
+			dst = &p.Inspection
+		default:
+			continue
+		}
+		if err := json.Unmarshal(val, dst); err != nil {
+			return nil, fmt.Errorf("parcel %s: %w", name, err)
+		}
+	}
+	return p, nil
+}
