@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/sellerguard/sellerguard/event"
@@ -39,6 +40,10 @@ func Assess(c Case, cfg Config, now time.Time) Assessment {
 		a.Reasons = append(a.Reasons, f.reason)
 	}
 	a.Score = int(math.Round(100 * (1 - doubt)))
+	if hard {
+		// A block's score never reads lower than the block threshold.
+		a.Score = max(a.Score, cfg.BlockScore)
+	}
 	switch {
 	case hard || (len(found) > 0 && a.Score >= cfg.BlockScore):
 		a.Decision = Block
@@ -86,7 +91,10 @@ func filledAt(r *event.Refund) time.Time {
 	return r.RequestedAt
 }
 
-func day(t time.Time) string { return t.Format("2006-01-02") }
+// chinaTime is UTC+8 all year (no daylight saving), the shops' calendar.
+var chinaTime = time.FixedZone("CST", 8*60*60)
+
+func day(t time.Time) string { return t.In(chinaTime).Format("2006-01-02") }
 
 // before orders two refunds' uses of a waybill; ties go by refund id so the
 // answer never depends on arrival order.
@@ -146,7 +154,9 @@ func trackingReused(c Case, cfg TrackingReusedConfig) []finding {
 }
 
 // combinedReturn is one buyer sending back the goods of several refunds in one
-// parcel: the same order, or orders whose waybills were filled in close together.
+// parcel: refunds of one order (the shop may agree to each on another day, and
+// the weight rules still check the parcel holds them all), or of orders whose
+// waybills were filled in close together.
 func combinedReturn(a, b *event.Refund, window time.Duration) bool {
 	if a.BuyerID != b.BuyerID {
 		return false
@@ -205,17 +215,10 @@ func nonNil(refs []event.ItemRef) []event.ItemRef {
 
 // claimedItems is what the refund says comes back: its items, or the whole order.
 func claimedItems(c Case) []event.ItemRef {
-	if len(c.Refund.Items) > 0 {
-		return c.Refund.Items
-	}
-	if c.Order == nil {
+	if c.Order == nil && len(c.Refund.Items) == 0 {
 		return []event.ItemRef{}
 	}
-	out := make([]event.ItemRef, 0, len(c.Order.Items))
-	for _, it := range c.Order.Items {
-		out = append(out, event.ItemRef{SKUID: it.SKUID, Quantity: it.Quantity})
-	}
-	return out
+	return itemsOf(c.Order, c.Refund.Items)
 }
 
 func missingItems(claimed, received []event.ItemRef) []event.ItemRef {
@@ -235,23 +238,59 @@ func missingItems(claimed, received []event.ItemRef) []event.ItemRef {
 
 // expectedWeight is the catalogue weight of everything that should be in the
 // parcel: this refund's items plus those of the same buyer's refunds that share
-// the parcel as one combined return.
+// the parcel as one combined return. Withdrawn refunds do not count, and one
+// order's items count at most once, so a re-filed request does not double
+// them. A partner refund whose weight is unknown is left out: the result is a
+// lower bound, which only makes the weight rules more careful.
 func expectedWeight(c Case, window time.Duration) (int64, bool) {
 	sum, ok := event.ExpectedWeightG(c.Order, c.Refund.Items)
 	if !ok {
 		return 0, false
 	}
+	claimed := map[string]bool{} // order/sku already counted
+	mark := func(o *event.Order, items []event.ItemRef) {
+		for _, it := range itemsOf(o, items) {
+			claimed[o.OrderID+"\x00"+it.SKUID] = true
+		}
+	}
+	mark(c.Order, c.Refund.Items)
 	for _, o := range c.WaybillRefunds {
-		if o.Refund == nil || o.Refund.RefundID == c.Refund.RefundID || !combinedReturn(c.Refund, o.Refund, window) {
+		r := o.Refund
+		if r == nil || r.RefundID == c.Refund.RefundID || withdrawn(r) || !combinedReturn(c.Refund, r, window) || o.Order == nil {
 			continue
 		}
-		w, ok := event.ExpectedWeightG(o.Order, o.Refund.Items)
-		if !ok {
-			return 0, false
+		var fresh []event.ItemRef
+		for _, it := range itemsOf(o.Order, r.Items) {
+			if !claimed[o.Order.OrderID+"\x00"+it.SKUID] {
+				fresh = append(fresh, it)
+			}
 		}
-		sum += w
+		if len(fresh) == 0 {
+			continue
+		}
+		if w, ok := event.ExpectedWeightG(o.Order, fresh); ok {
+			sum += w
+			mark(o.Order, fresh)
+		}
 	}
 	return sum, true
+}
+
+// itemsOf is what a refund claims: its items, or the whole order.
+func itemsOf(o *event.Order, items []event.ItemRef) []event.ItemRef {
+	if len(items) > 0 {
+		return items
+	}
+	out := make([]event.ItemRef, 0, len(o.Items))
+	for _, it := range o.Items {
+		out = append(out, event.ItemRef{SKUID: it.SKUID, Quantity: it.Quantity})
+	}
+	return out
+}
+
+// withdrawn refunds asked for nothing in the end.
+func withdrawn(r *event.Refund) bool {
+	return r.Status == "cancelled" || r.Status == "rejected" || r.Status == "closed"
 }
 
 func parcelWeight(c Case, cfg Config) []finding {
@@ -260,9 +299,10 @@ func parcelWeight(c Case, cfg Config) []finding {
 	if p == nil || p.WeightG == nil || c.Refund.RefundKind == "refund_only" {
 		return nil
 	}
-	// A parcel the warehouse found empty or short is already a hard finding
-	// with better evidence than a scale.
-	if p.Inspection != nil && inspectionWords[p.Inspection.Outcome] != (Text{}) {
+	// A warehouse that opened the parcel knows better than a scale: an ok
+	// inspection clears it, a failed one is its own finding. Only when that
+	// rule is off does the scale speak for a failed inspection.
+	if p.Inspection != nil && (cfg.InspectionFailed.Enabled || inspectionWords[p.Inspection.Outcome] == (Text{})) {
 		return nil
 	}
 	expected, ok := expectedWeight(c, cfg.TrackingReused.CombinedReturnWindow)
@@ -293,54 +333,61 @@ func parcelWeight(c Case, cfg Config) []finding {
 			"packaging_allowance_g": allowance, "ratio": float64(pct) / 100})}
 }
 
+// multiAccountAddress looks at every account that ordered to this refund's
+// address or phone. Linked through either, they are one ring: a ring that
+// shares an address with some members and a phone with others is still one.
 func multiAccountAddress(c Case, cfg MultiAccountAddressConfig) []finding {
 	if !cfg.Enabled || c.Order == nil {
 		return nil
 	}
-	var out []finding
-	for _, m := range []struct {
-		links  []Link
-		what   string
-		zh, en string
-	}{
-		{c.AddressLinks, "address", "收货地址", "address"},
-		{c.PhoneLinks, "phone", "收货电话", "phone number"},
-	} {
-		accounts := map[string][]string{}
-		for _, l := range m.links {
-			accounts[l.BuyerID] = append(accounts[l.BuyerID], l.OrderID)
+	orders := map[string][]string{} // account -> orders
+	var via []string
+	for _, ch := range []struct {
+		links []Link
+		name  string
+	}{{c.AddressLinks, "address"}, {c.PhoneLinks, "phone"}} {
+		accounts := map[string]bool{}
+		for _, l := range ch.links {
+			accounts[l.BuyerID] = true
 		}
-		if len(accounts) < cfg.MinAccounts || len(accounts) > cfg.MaxAccounts {
+		// A hub (a campus mailroom, a parcel station) links nobody.
+		if len(accounts) > cfg.MaxAccounts || len(accounts) < 2 {
 			continue
 		}
-		var names, orders, refunds, refunding []string
-		for b, os := range accounts {
-			names = append(names, b)
-			orders = append(orders, os...)
-			if rs := c.BuyerRefunds[b]; len(rs) > 0 || b == c.Refund.BuyerID {
-				refunding = append(refunding, b)
-				refunds = append(refunds, rs...)
-			}
+		via = append(via, ch.name)
+		for _, l := range ch.links {
+			orders[l.BuyerID] = append(orders[l.BuyerID], l.OrderID)
 		}
-		if len(refunding) < cfg.MinWithRefunds {
-			continue
-		}
-		if !slices.Contains(refunds, c.Refund.RefundID) {
-			refunds = append(refunds, c.Refund.RefundID)
-		}
-		for _, s := range [][]string{names, orders, refunds, refunding} {
-			slices.Sort(s)
-		}
-		refunds = slices.Compact(refunds)
-		orders = slices.Compact(orders)
-		out = append(out, newFinding(MultiAccountAddress, cfg.Weight, cfg.Hard,
-			fmt.Sprintf("同一%s有 %d 个买家账号下单,其中 %d 个申请了退款", m.zh, len(names), len(refunding)),
-			fmt.Sprintf("%d buyer accounts ordered to the same %s; %d of them asked for refunds", len(names), m.en, len(refunding)),
-			map[string]any{"match": m.what, "accounts": names, "orders": orders, "refunds": refunds}))
 	}
-	// One finding is enough when address and phone name the same ring.
-	if len(out) == 2 {
-		out = out[:1]
+	if len(orders) < cfg.MinAccounts || len(orders) > cfg.MaxAccounts {
+		return nil
 	}
-	return out
+	var names, orderIDs, refunds, refunding []string
+	for b, os := range orders {
+		names = append(names, b)
+		orderIDs = append(orderIDs, os...)
+		if rs := c.BuyerRefunds[b]; len(rs) > 0 || b == c.Refund.BuyerID {
+			refunding = append(refunding, b)
+			refunds = append(refunds, rs...)
+		}
+	}
+	if len(refunding) < cfg.MinWithRefunds {
+		return nil
+	}
+	refunds = append(refunds, c.Refund.RefundID)
+	for _, s := range [][]string{names, orderIDs, refunds} {
+		slices.Sort(s)
+	}
+	refunds, orderIDs = slices.Compact(refunds), slices.Compact(orderIDs)
+	zh, en := "收货地址", "address"
+	switch strings.Join(via, "+") {
+	case "phone":
+		zh, en = "收货电话", "phone number"
+	case "address+phone":
+		zh, en = "收货地址或电话", "address or phone number"
+	}
+	return []finding{newFinding(MultiAccountAddress, cfg.Weight, cfg.Hard,
+		fmt.Sprintf("同一%s有 %d 个买家账号下单,其中 %d 个申请了退款", zh, len(names), len(refunding)),
+		fmt.Sprintf("%d buyer accounts ordered to the same %s; %d of them asked for refunds", len(names), en, len(refunding)),
+		map[string]any{"match": strings.Join(via, "+"), "accounts": names, "orders": orderIDs, "refunds": refunds})}
 }

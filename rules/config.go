@@ -82,7 +82,7 @@ func Defaults() Config {
 	}
 }
 
-// Validate names the first field that is out of range.
+// Validate names every field that is out of range.
 func (c Config) Validate() error {
 	var errs []error
 	check := func(ok bool, field, msg string) {

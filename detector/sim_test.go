@@ -1,0 +1,113 @@
+package detector_test
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/sellerguard/sellerguard/event"
+	"github.com/sellerguard/sellerguard/rules"
+	"github.com/sellerguard/sellerguard/sim"
+)
+
+var kindTopic = map[event.Kind]string{event.KindOrder: "orders", event.KindRefund: "refunds",
+	event.KindReturn: "returns", event.KindMessage: "messages"}
+
+func simulate(t *testing.T, seed uint64, scenes int) ([]event.Raw, []sim.Label) {
+	t.Helper()
+	s := sim.New(sim.Config{Seed: seed})
+	var raws []event.Raw
+	var labels []sim.Label
+	for range scenes {
+		sc := s.Scene()
+		for _, e := range sc.Events {
+			raws = append(raws, event.Raw{Topic: kindTopic[e.Kind], Key: []byte(e.Key), Value: e.Value})
+		}
+		labels = append(labels, sc.Labels...)
+	}
+	return raws, labels
+}
+
+// Every simulated refund gets exactly the rule codes it is labeled with:
+// each pattern is caught, and honest look-alikes (light items, families,
+// late waybills, combined returns) are left alone.
+func TestSimulatedTrafficMatchesLabels(t *testing.T) {
+	pl := newPipeline(t)
+	raws, labels := simulate(t, 42, 300)
+	for i := 0; i < len(raws); i += 64 {
+		pl.feed(t, raws[i:min(i+64, len(raws))])
+	}
+	hits, honest := map[string]int{}, 0
+	for _, l := range labels {
+		a := pl.assessment(t, l.ShopID, l.RefundID)
+		got := codes(a)
+		slices.Sort(got)
+		want := slices.Clone(l.Rules)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s/%s: fired %v (%s), labeled %v", l.ShopID, l.RefundID, got, a.Decision, want)
+			continue
+		}
+		if len(want) == 0 {
+			honest++
+			if a.Decision != rules.Approve {
+				t.Errorf("honest %s: %s", l.RefundID, a.Decision)
+			}
+		}
+		for _, c := range want {
+			hits[c]++
+		}
+	}
+	for _, c := range rules.Codes {
+		if hits[c] == 0 {
+			t.Errorf("no simulated refund exercised %s", c)
+		}
+	}
+	if honest == 0 {
+		t.Error("no honest refunds simulated")
+	}
+	t.Logf("honest %d, caught %v", honest, hits)
+}
+
+// Shuffled, duplicated and re-batched, the simulated world ends in the same
+// assessments.
+func TestSimulatedTrafficOrderIndependent(t *testing.T) {
+	raws, labels := simulate(t, 7, 120)
+	run := func(in []event.Raw, batch int) map[string]string {
+		pl := newPipeline(t)
+		for i := 0; i < len(in); i += batch {
+			pl.feed(t, in[i:min(i+batch, len(in))])
+		}
+		out := map[string]string{}
+		for _, l := range labels {
+			a := pl.assessment(t, l.ShopID, l.RefundID)
+			a.AssessedAt = a.AssessedAt.UTC().Truncate(0)
+			out[l.RefundID] = string(a.Decision) + signatureOf(a)
+		}
+		return out
+	}
+	want := run(raws, 50)
+	rng := rand.New(rand.NewPCG(3, 5))
+	in := slices.Clone(raws)
+	for _, m := range raws {
+		if rng.IntN(10) == 0 { // 10 % duplicated
+			in = append(in, m)
+		}
+	}
+	rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+	got := run(in, 37)
+	for id, w := range want {
+		if got[id] != w {
+			t.Errorf("%s: shuffled %s\n in order %s", id, got[id], w)
+		}
+	}
+}
+
+func signatureOf(a rules.Assessment) string {
+	b, _ := json.Marshal(struct {
+		S int
+		R []rules.Reason
+	}{a.Score, a.Reasons})
+	return string(b)
+}
