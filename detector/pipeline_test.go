@@ -58,13 +58,14 @@ func (r *recorder) decisions(t *testing.T) []detector.Decision {
 }
 
 type pipeline struct {
+	addr      string
 	p         *detector.Processor
 	store     *store.Redis
 	decisions *recorder
 	dead      *recorder
 }
 
-func newPipeline(t *testing.T) pipeline {
+func newPipeline(t testing.TB) pipeline {
 	t.Helper()
 	cfg := store.DefaultConfig()
 	cfg.Addrs = []string{redistest.Start(t)}
@@ -73,7 +74,7 @@ func newPipeline(t *testing.T) pipeline {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	pl := pipeline{store: st, decisions: &recorder{}, dead: &recorder{}}
+	pl := pipeline{addr: cfg.Addrs[0], store: st, decisions: &recorder{}, dead: &recorder{}}
 	clock := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
 	pl.p, err = detector.New(detector.Config{Topics: topics, Rules: rules.Defaults(), Clock: clock},
 		st, st, pl.decisions, pl.dead, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -102,7 +103,7 @@ func examples(t *testing.T) []event.Raw {
 	return out
 }
 
-func (pl pipeline) feed(t *testing.T, batches ...[]event.Raw) {
+func (pl pipeline) feed(t testing.TB, batches ...[]event.Raw) {
 	t.Helper()
 	for _, b := range batches {
 		if err := pl.p.Process(context.Background(), b); err != nil {

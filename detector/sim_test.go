@@ -14,7 +14,7 @@ import (
 var kindTopic = map[event.Kind]string{event.KindOrder: "orders", event.KindRefund: "refunds",
 	event.KindReturn: "returns", event.KindMessage: "messages"}
 
-func simulate(t *testing.T, seed uint64, scenes int) ([]event.Raw, []sim.Label) {
+func simulate(t testing.TB, seed uint64, scenes int) ([]event.Raw, []sim.Label) {
 	t.Helper()
 	s := sim.New(sim.Config{Seed: seed})
 	var raws []event.Raw

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -25,14 +26,16 @@ const (
 	ReasonNegative    = "negative_number"
 	ReasonTooLong     = "too_long"
 	ReasonUnknownKind = "unknown_topic"
+	ReasonAmbiguous   = "ambiguous_field"
 )
 
 // Reasons lists every reason, so metrics can be initialised at zero.
 var Reasons = []string{ReasonTooLarge, ReasonBadJSON, ReasonBadUTF8, ReasonMissing, ReasonWrongType,
-	ReasonBadEnum, ReasonBadTime, ReasonNegative, ReasonTooLong, ReasonUnknownKind}
+	ReasonBadEnum, ReasonBadTime, ReasonNegative, ReasonTooLong, ReasonUnknownKind, ReasonAmbiguous}
 
 const (
 	absent     = math.MinInt64
+	absentInt  = math.MinInt
 	absentText = "\x00absent"
 )
 
@@ -63,13 +66,13 @@ func Decode(kind Kind, data []byte) (Event, error) {
 	var ev Event
 	switch kind {
 	case KindOrder:
-		ev = &Order{AmountMinor: absent}
+		ev = &Order{Meta: Meta{SchemaVersion: absentInt}, AmountMinor: absent}
 	case KindRefund:
-		ev = &Refund{AmountMinor: absent}
+		ev = &Refund{Meta: Meta{SchemaVersion: absentInt}, AmountMinor: absent}
 	case KindReturn:
-		ev = &Return{}
+		ev = &Return{Meta: Meta{SchemaVersion: absentInt}}
 	case KindMessage:
-		ev = &Message{Text: absentText}
+		ev = &Message{Meta: Meta{SchemaVersion: absentInt}, Text: absentText}
 	default:
 		return nil, &Invalid{Reason: ReasonUnknownKind, Detail: string(kind)}
 	}
@@ -94,16 +97,22 @@ func Decode(kind Kind, data []byte) (Event, error) {
 }
 
 func unmarshal(data []byte, into any) error {
-	trimmed := bytes.TrimSpace(data)
+	trimmed := bytes.Trim(data, " \t\r\n") // JSON's whitespace, no other
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return &Invalid{Reason: ReasonBadJSON, Detail: "not a JSON object"}
+	}
+	// encoding/json matches keys case-insensitively: "SHOP_ID" would
+	// silently replace shop_id. Such keys are rejected, not guessed at.
+	if key := foldedKey(trimmed); key != "" {
+		return &Invalid{Reason: ReasonAmbiguous, Field: key, Detail: "differs from a contract field only in letter case"}
 	}
 	if err := json.Unmarshal(trimmed, into); err != nil {
 		var te *json.UnmarshalTypeError
 		var pe *time.ParseError
 		switch {
 		case errors.As(err, &te):
-			return &Invalid{Reason: ReasonWrongType, Field: te.Field, Detail: "want " + te.Type.String() + ", got JSON " + te.Value}
+			field := strings.TrimPrefix(te.Field, "Meta.")
+			return &Invalid{Reason: ReasonWrongType, Field: field, Detail: "want " + te.Type.String() + ", got JSON " + te.Value}
 		case errors.As(err, &pe):
 			return &Invalid{Reason: ReasonBadTime, Detail: pe.Error()}
 		default:
@@ -153,6 +162,16 @@ func (v *validator) nonNeg(field string, n int64) {
 	}
 }
 
+// quantity is required and at least 1; 0 is what a missing one decodes to.
+func (v *validator) quantity(field string, q int64) {
+	switch {
+	case q < 0:
+		v.fail(ReasonNegative, field, fmt.Sprintf("%d < 1", q))
+	case q == 0:
+		v.fail(ReasonMissing, field, "required, at least 1")
+	}
+}
+
 func (v *validator) required(field string, present bool) {
 	if !present {
 		v.fail(ReasonMissing, field, "required")
@@ -162,6 +181,16 @@ func (v *validator) required(field string, present bool) {
 func (v *validator) time(field string, t time.Time) {
 	if t.IsZero() {
 		v.fail(ReasonMissing, field, "required")
+		return
+	}
+	v.optTime(field, t)
+}
+
+// optTime rejects what the parser let through but cannot be written back
+// (an offset of ±24:00, a year past 9999), which would fail every later step.
+func (v *validator) optTime(field string, t time.Time) {
+	if _, err := t.MarshalText(); err != nil {
+		v.fail(ReasonBadTime, field, err.Error())
 	}
 }
 
@@ -169,7 +198,10 @@ func (v *validator) meta(m *Meta) {
 	v.str("event_id", m.EventID, 1, 128)
 	v.str("shop_id", m.ShopID, 1, 64)
 	v.time("occurred_at", m.OccurredAt)
-	if m.SchemaVersion < 0 {
+	switch {
+	case m.SchemaVersion == absentInt:
+		m.SchemaVersion = 1 // the contract's default
+	case m.SchemaVersion < 1:
 		v.fail(ReasonNegative, "schema_version", "must be ≥ 1")
 	}
 }
@@ -178,9 +210,7 @@ func (v *validator) itemRefs(field string, refs []ItemRef) {
 	for i, r := range refs {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		v.str(f+".sku_id", r.SKUID, 1, 0)
-		if r.Quantity < 1 {
-			v.fail(ReasonMissing, f+".quantity", "must be ≥ 1")
-		}
+		v.quantity(f+".quantity", r.Quantity)
 	}
 }
 
@@ -197,9 +227,7 @@ func (v *validator) order(o *Order) {
 		f := fmt.Sprintf("items[%d]", i)
 		v.str(f+".sku_id", it.SKUID, 1, 0)
 		v.str(f+".product_id", it.ProductID, 1, 0)
-		if it.Quantity < 1 {
-			v.fail(ReasonMissing, f+".quantity", "must be ≥ 1")
-		}
+		v.quantity(f+".quantity", it.Quantity)
 		v.nonNeg(f+".unit_price_minor", it.UnitPriceMinor)
 		v.nonNeg(f+".unit_weight_g", it.UnitWeightG)
 	}
@@ -212,6 +240,8 @@ func (v *validator) order(o *Order) {
 		if s.WeightG != nil {
 			v.nonNeg("shipment.weight_g", *s.WeightG)
 		}
+		v.optTime("shipment.shipped_at", s.ShippedAt)
+		v.optTime("shipment.signed_at", s.SignedAt)
 		if s.SignedBy != "" {
 			v.enum("shipment.signed_by", s.SignedBy, "self", "proxy", "locker", "station", "unknown")
 		}
@@ -235,6 +265,7 @@ func (v *validator) refund(r *Refund) {
 	if s := r.ReturnShipment; s != nil {
 		v.str("return_shipment.carrier", s.Carrier, 1, 32)
 		v.str("return_shipment.tracking_no", s.TrackingNo, 1, 64)
+		v.optTime("return_shipment.filled_at", s.FilledAt)
 	}
 }
 
@@ -249,6 +280,7 @@ func (v *validator) ret(r *Return) {
 	if in := r.Inspection; in != nil {
 		v.enum("inspection.outcome", in.Outcome, "ok", "empty", "missing_items", "swapped", "damaged")
 		v.itemRefs("inspection.items_received", in.ItemsReceived)
+		v.optTime("inspection.inspected_at", in.InspectedAt)
 	}
 }
 

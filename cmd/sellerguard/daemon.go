@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sellerguard/sellerguard/api"
+	"github.com/sellerguard/sellerguard/detector"
+	"github.com/sellerguard/sellerguard/ingest"
+	"github.com/sellerguard/sellerguard/store"
+)
+
+// options is everything a daemon is built from, whatever the flags were.
+type options struct {
+	brokers []string
+	group   string
+	redis   []string
+	listen  string
+	config  fileConfig
+	tokens  []api.Token
+	log     *slog.Logger
+}
+
+// daemon is one running SellerGuard: the processor, its consumer and the HTTP
+// server. main and the end-to-end tests build it the same way.
+type daemon struct {
+	store      *store.Redis
+	consumer   *ingest.Consumer
+	writers    []*ingest.Writer
+	processor  *detector.Processor
+	httpServer *http.Server
+	listener   net.Listener
+	registry   *prometheus.Registry
+	log        *slog.Logger
+}
+
+func newDaemon(ctx context.Context, o options) (*daemon, error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	scfg := store.DefaultConfig()
+	scfg.Addrs, scfg.Retention = o.redis, o.config.Retention
+	st, err := store.New(ctx, scfg, reg)
+	if err != nil {
+		return nil, err
+	}
+	d := &daemon{store: st, registry: reg, log: o.log}
+	fail := func(err error) (*daemon, error) {
+		d.close()
+		return nil, err
+	}
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := ingest.EnsureTopics(tctx, o.brokers, 3, o.config.Topics.all()...); err != nil {
+		return fail(err)
+	}
+	decisions := ingest.NewWriter(o.brokers, o.config.Topics.Decisions)
+	deadLetters := ingest.NewWriter(o.brokers, o.config.Topics.DeadLetter)
+	d.writers = []*ingest.Writer{decisions, deadLetters}
+	inputs := o.config.Topics.inputs()
+	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.Rules}, st, st, decisions, deadLetters, reg, o.log)
+	if err != nil {
+		return fail(err)
+	}
+	names := []string{o.config.Topics.Orders, o.config.Topics.Refunds, o.config.Topics.Returns, o.config.Topics.Messages}
+	d.consumer, err = ingest.NewConsumer(ingest.ConsumerConfig{Brokers: o.brokers, GroupID: o.group, Topics: names}, d.processor, reg, o.log)
+	if err != nil {
+		return fail(err)
+	}
+	tokens, err := api.NewTokens(o.tokens)
+	if err != nil {
+		return fail(err)
+	}
+	checks := []api.Check{
+		{Name: "redis", Ping: st.Ping},
+		{Name: "kafka", Ping: func(ctx context.Context) error { return ingest.Ping(ctx, o.brokers) }},
+	}
+	d.httpServer = &http.Server{Handler: api.New(st, tokens, checks, reg, reg, o.log), ReadHeaderTimeout: 10 * time.Second}
+	if d.listener, err = net.Listen("tcp", o.listen); err != nil {
+		return fail(fmt.Errorf("listen: %w", err))
+	}
+	return d, nil
+}
+
+// addr is where the HTTP server listens.
+func (d *daemon) addr() string { return d.listener.Addr().String() }
+
+// run serves until ctx ends, then finishes the batch in hand, commits it and
+// stops.
+func (d *daemon) run(ctx context.Context) error {
+	defer d.close()
+	served := make(chan error, 1)
+	go func() { served <- d.httpServer.Serve(d.listener) }()
+	d.log.Info("sellerguard running", "http", d.addr())
+	consumed := d.consumer.Run(ctx)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_ = d.httpServer.Shutdown(sctx)
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return errors.Join(consumed, err)
+	}
+	return consumed
+}
+
+func (d *daemon) close() {
+	for _, w := range d.writers {
+		_ = w.Close()
+	}
+	if d.store != nil {
+		_ = d.store.Close()
+	}
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %q is not debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func runDaemon(ctx context.Context, args []string, _, stderr io.Writer) int {
+	fs := newFlagSet("run", "sellerguard run [flags]\n\nThe daemon: consumes the input topics, keeps facts and assessments in Redis,\npublishes decisions, and serves the API, /metrics, /healthz and /readyz.", stderr)
+	brokers := fs.String("brokers", "127.0.0.1:9092", "Kafka bootstrap brokers, comma-separated")
+	group := fs.String("group", "sellerguard", "consumer group id; instances with one group share the partitions")
+	redisAddr := fs.String("redis", "127.0.0.1:6379", "Redis address or redis:// URL; several comma-separated addresses mean a Redis Cluster")
+	listen := fs.String("listen", "127.0.0.1:8080", "HTTP address for the API, /metrics, /healthz and /readyz")
+	configPath := fs.String("config", "", "YAML file with rule settings and topic names (default: built-in)")
+	tokensFile := fs.String("tokens-file", "", "YAML file of API tokens")
+	adminToken := fs.String("admin-token", "", "one bootstrap token with the admin role over all shops")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	o, err := daemonOptions(*brokers, *group, *redisAddr, *listen, *configPath, *tokensFile, *adminToken)
+	if err != nil {
+		fmt.Fprintf(stderr, "sellerguard run: %v\n", err)
+		return exitUsage
+	}
+	if o.log, err = newLogger(stderr, *logLevel); err != nil {
+		fmt.Fprintf(stderr, "sellerguard run: %v\n", err)
+		return exitUsage
+	}
+	d, err := newDaemon(ctx, o)
+	if err != nil {
+		o.log.Error("start failed", "err", err)
+		return exitFailed
+	}
+	if err := d.run(ctx); err != nil {
+		o.log.Error("stopped with error", "err", err)
+		return exitFailed
+	}
+	o.log.Info("stopped")
+	return 0
+}
+
+// daemonOptions checks the flags that need more than parsing.
+func daemonOptions(brokers, group, redisAddr, listen, configPath, tokensFile, adminToken string) (options, error) {
+	o := options{brokers: splitList(brokers), group: group, redis: splitList(redisAddr), listen: listen}
+	switch {
+	case len(o.brokers) == 0:
+		return o, errors.New("--brokers: at least one broker is required")
+	case group == "":
+		return o, errors.New("--group: must not be empty")
+	case len(o.redis) == 0:
+		return o, errors.New("--redis: an address is required")
+	}
+	if _, _, err := net.SplitHostPort(listen); err != nil {
+		return o, fmt.Errorf("--listen: %w", err)
+	}
+	var err error
+	if o.config, err = loadConfig(configPath); err != nil {
+		return o, fmt.Errorf("--config: %w", err)
+	}
+	if tokensFile != "" {
+		f, err := os.Open(tokensFile)
+		if err != nil {
+			return o, fmt.Errorf("--tokens-file: %w", err)
+		}
+		defer f.Close()
+		if o.tokens, err = api.ParseTokens(f); err != nil {
+			return o, fmt.Errorf("--tokens-file: %s: %w", tokensFile, err)
+		}
+	}
+	if adminToken != "" {
+		o.tokens = append(o.tokens, api.Token{Token: adminToken, Shop: "*", Role: api.RoleAdmin, Name: "bootstrap"})
+	}
+	if _, err := api.NewTokens(o.tokens); err != nil {
+		return o, fmt.Errorf("tokens: %w", err)
+	}
+	return o, nil
+}
+
