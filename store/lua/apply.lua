@@ -2,7 +2,8 @@
 -- Fields are last-writer-wins by version (occurred_at|event_id), so applying an
 -- event twice, or an older one after a newer, changes nothing. Index
 -- memberships follow the entity's newest state. Every key shares the shop's
--- hash tag, so this runs unchanged on Redis Cluster.
+-- hash tag, so this runs unchanged on Redis Cluster. Redis calls are few on
+-- purpose: each costs more than the Lua around it.
 --
 -- KEYS[1] entity hash
 -- ARGV: prefix, version, ttl, cap,
@@ -19,14 +20,9 @@ local function arg()
   return v
 end
 
-local applied = 0
+local fields = {}
 for _ = 1, tonumber(arg()) do
-  local name, val = arg(), arg()
-  local cur = redis.call('HGET', key, 'v:' .. name)
-  if (not cur) or cur < ver then
-    redis.call('HSET', key, 'f:' .. name, val, 'v:' .. name, ver)
-    applied = 1
-  end
+  fields[#fields + 1] = {arg(), arg()}
 end
 local meta = {}
 for _ = 1, tonumber(arg()) do
@@ -43,9 +39,29 @@ for _ = 1, tonumber(arg()) do
   fans[#fans + 1] = {arg(), arg()}
 end
 
-if applied == 1 then
-  if #meta > 0 then
-    redis.call('HSET', key, unpack(meta))
+-- One read for every version and the stored memberships.
+local ask = {'idx', 'rm'}
+for _, f in ipairs(fields) do
+  ask[#ask + 1] = 'v:' .. f[1]
+end
+local cur = redis.call('HMGET', key, unpack(ask))
+local idx, rm = cur[1] or '', cur[2] or ''
+
+local write = {}
+for n, f in ipairs(fields) do
+  local v = cur[n + 2]
+  if (not v) or v < ver then
+    write[#write + 1] = 'f:' .. f[1]
+    write[#write + 1] = f[2]
+    write[#write + 1] = 'v:' .. f[1]
+    write[#write + 1] = ver
+  end
+end
+local applied = 0
+if #write > 0 then
+  applied = 1
+  for _, m in ipairs(meta) do
+    write[#write + 1] = m
   end
   if nmembers >= 0 then
     local keep, enc, removed = {}, {}, {}
@@ -53,28 +69,38 @@ if applied == 1 then
       keep[m[1] .. '\t' .. m[2]] = true
       enc[#enc + 1] = m[1] .. '\t' .. m[2] .. '\t' .. m[4]
     end
-    local old = redis.call('HGET', key, 'idx')
-    if old then
-      for line in string.gmatch(old, '[^\n]+') do
-        local s, f, fan = string.match(line, '^(.-)\t(.-)\t(.*)$')
+    local new = table.concat(enc, '\n')
+    if new ~= idx then
+      for line in string.gmatch(idx, '[^\n]+') do
+        local s, f = string.match(line, '^(.-)\t(.-)\t')
         if s and not keep[s .. '\t' .. f] then
           redis.call('HDEL', prefix .. s, f)
           removed[#removed + 1] = line
         end
       end
+      for _, m in ipairs(members) do
+        redis.call('HSET', prefix .. m[1], m[2], m[3])
+      end
+      -- What a change removed is kept, so a redelivery after a crash still
+      -- re-assesses the refunds the old state touched.
+      idx, rm = new, table.concat(removed, '\n')
+      write[#write + 1] = 'idx'
+      write[#write + 1] = idx
+      write[#write + 1] = 'rm'
+      write[#write + 1] = rm
     end
     for _, m in ipairs(members) do
-      redis.call('HSET', prefix .. m[1], m[2], m[3])
       redis.call('EXPIRE', prefix .. m[1], ttl)
     end
-    -- What a change removed is kept, so a redelivery after a crash still
-    -- re-assesses the refunds the old state touched.
-    redis.call('HSET', key, 'idx', table.concat(enc, '\n'), 'rm', table.concat(removed, '\n'))
   end
+  redis.call('HSET', key, unpack(write))
 end
 redis.call('EXPIRE', key, ttl)
 
 local touched, seen, capped = {}, {}, 0
+-- A refund named by an event may not exist yet, and an index may outlive a
+-- refund that expired: only existing refunds are bumped, so no key is made
+-- without its TTL.
 local function touch(id)
   if id == nil or id == '' or seen[id] then
     return
@@ -90,21 +116,20 @@ local function touch(id)
     touched[#touched + 1] = id
   end
 end
-local function each(idx, fn)
-  local k = prefix .. idx
+local function members_of(k)
   if redis.call('HLEN', k) > cap then
     capped = 1
-    return
+    return {}
   end
-  for _, v in ipairs(fn(k)) do
-    touch(v)
-  end
+  return redis.call('HKEYS', k)
 end
 local function fan(mode, a)
   if mode == 'id' then
     touch(a)
   elseif mode == 'set' then
-    each(a, function(k) return redis.call('HKEYS', k) end)
+    for _, id in ipairs(members_of(prefix .. a)) do
+      touch(id)
+    end
   elseif mode == 'buyers' then
     local k = prefix .. a
     if redis.call('HLEN', k) > cap then
@@ -115,7 +140,9 @@ local function fan(mode, a)
     for _, b in ipairs(redis.call('HVALS', k)) do
       if not done[b] then
         done[b] = true
-        each('br:' .. b, function(bk) return redis.call('HKEYS', bk) end)
+        for _, id in ipairs(members_of(prefix .. 'br:' .. b)) do
+          touch(id)
+        end
       end
     end
   elseif mode == 'field' then
@@ -129,14 +156,11 @@ end
 for _, f in ipairs(fans) do
   fan(f[1], f[2])
 end
-for _, field in ipairs({'idx', 'rm'}) do
-  local enc = redis.call('HGET', key, field)
-  if enc then
-    for line in string.gmatch(enc, '[^\n]+') do
-      local s, _, m = string.match(line, '^(.-)\t(.-)\t(.*)$')
-      if s and m ~= '' then
-        fan(m, s)
-      end
+for _, enc in ipairs({idx, rm}) do
+  for line in string.gmatch(enc, '[^\n]+') do
+    local s, _, m = string.match(line, '^(.-)\t(.-)\t(.*)$')
+    if s and m ~= '' then
+      fan(m, s)
     end
   end
 end
