@@ -103,7 +103,9 @@ func TestGetRefund(t *testing.T) {
 				t.Errorf("body %s lacks %s", rec.Body, tc.body)
 			}
 			if tc.errCode != "" {
-				var e struct{ Error struct{ Code, Message string } }
+				var e struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.Error.Code != tc.errCode || e.Error.Message == "" {
 					t.Errorf("error body %s, want code %s", rec.Body, tc.errCode)
 				}

@@ -199,4 +199,3 @@ func daemonOptions(brokers, group, redisAddr, listen, configPath, tokensFile, ad
 	}
 	return o, nil
 }
-

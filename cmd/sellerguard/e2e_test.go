@@ -207,7 +207,9 @@ func TestEndToEndExamples(t *testing.T) {
 			continue
 		}
 		if tc.errCode != "" {
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			if json.Unmarshal(body, &e) != nil || e.Error.Code != tc.errCode || e.Error.Message == "" {
 				t.Errorf("GET %s: error body %s, want code %s", tc.path, body, tc.errCode)
 			}
