@@ -67,8 +67,14 @@ type pipeline struct {
 
 func newPipeline(t testing.TB) pipeline {
 	t.Helper()
+	return newPipelineOn(t, []string{redistest.Start(t)})
+}
+
+// newPipelineOn runs against the given Redis: one address, or a cluster's.
+func newPipelineOn(t testing.TB, addrs []string) pipeline {
+	t.Helper()
 	cfg := store.DefaultConfig()
-	cfg.Addrs = []string{redistest.Start(t)}
+	cfg.Addrs = addrs
 	st, err := store.New(context.Background(), cfg, prometheus.NewRegistry())
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sellerguard/sellerguard/event"
+	"github.com/sellerguard/sellerguard/redistest"
 	"github.com/sellerguard/sellerguard/rules"
 	"github.com/sellerguard/sellerguard/sim"
 )
@@ -110,4 +111,34 @@ func signatureOf(a rules.Assessment) string {
 		R []rules.Reason
 	}{a.Score, a.Reasons})
 	return string(b)
+}
+
+// The same world on a three-master Redis Cluster gives the same assessments
+// as on one server: every script's keys share their shop's slot.
+func TestSimulatedTrafficOnCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Redis Cluster")
+	}
+	raws, labels := simulate(t, 11, 150)
+	single, cluster := newPipeline(t), newPipelineOn(t, redistest.StartCluster(t))
+	for i := 0; i < len(raws); i += 50 {
+		single.feed(t, raws[i:min(i+50, len(raws))])
+		cluster.feed(t, raws[i:min(i+50, len(raws))])
+	}
+	flagged := 0
+	for _, l := range labels {
+		a, b := single.assessment(t, l.ShopID, l.RefundID), cluster.assessment(t, l.ShopID, l.RefundID)
+		if a.Decision != b.Decision || signatureOf(a) != signatureOf(b) {
+			t.Errorf("%s: single %s %s, cluster %s %s", l.RefundID, a.Decision, signatureOf(a), b.Decision, signatureOf(b))
+		}
+		if b.Decision != rules.Approve {
+			flagged++
+		}
+	}
+	if flagged == 0 {
+		t.Error("nothing flagged: the comparison proves little")
+	}
+	if len(single.decisions.msgs) != len(cluster.decisions.msgs) {
+		t.Errorf("decisions published: single %d, cluster %d", len(single.decisions.msgs), len(cluster.decisions.msgs))
+	}
 }

@@ -155,11 +155,18 @@ func (v *validator) enum(field, s string, allowed ...string) {
 }
 
 func (v *validator) nonNeg(field string, n int64) {
-	if n == absent {
-		v.fail(ReasonMissing, field, "required")
-	} else if n < 0 {
+	if n < 0 {
 		v.fail(ReasonNegative, field, fmt.Sprintf("%d < 0", n))
 	}
+}
+
+// amount is a required non-negative integer; absent it keeps its sentinel.
+func (v *validator) amount(field string, n int64) {
+	if n == absent {
+		v.fail(ReasonMissing, field, "required")
+		return
+	}
+	v.nonNeg(field, n)
 }
 
 // quantity is required and at least 1; 0 is what a missing one decodes to.
@@ -231,7 +238,7 @@ func (v *validator) order(o *Order) {
 		v.nonNeg(f+".unit_price_minor", it.UnitPriceMinor)
 		v.nonNeg(f+".unit_weight_g", it.UnitWeightG)
 	}
-	v.nonNeg("amount_minor", o.AmountMinor)
+	v.amount("amount_minor", o.AmountMinor)
 	v.str("currency", o.Currency, 0, 8)
 	v.required("receiver", o.Receiver != nil)
 	if s := o.Shipment; s != nil {
@@ -260,7 +267,7 @@ func (v *validator) refund(r *Refund) {
 		"refunded", "rejected", "cancelled", "closed")
 	v.time("requested_at", r.RequestedAt)
 	v.itemRefs("items", r.Items)
-	v.nonNeg("amount_minor", r.AmountMinor)
+	v.amount("amount_minor", r.AmountMinor)
 	v.nonNeg("shipping_fee_claim_minor", r.ShippingFeeClaimMinor)
 	if s := r.ReturnShipment; s != nil {
 		v.str("return_shipment.carrier", s.Carrier, 1, 32)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,7 +56,7 @@ func toFact(ev event.Event) fact {
 		pk := rules.NormalizePhone(e.Receiver.Phone).Key()
 		f := fact{key: "o:" + e.OrderID, fields: []string{"body", mustJSON(e)},
 			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk}, members: []string{},
-			fans: []string{"set", "or:" + e.OrderID}}
+			fans: []string{"set", "or:" + e.OrderID, "waybills", "or:" + e.OrderID}}
 		if ak != "" {
 			f.members = append(f.members, "ad:"+ak, e.OrderID, e.BuyerID, "buyers")
 		}
@@ -71,13 +72,13 @@ func toFact(ev event.Event) fact {
 		f := fact{key: "r:" + e.RefundID, fields: []string{"body", mustJSON(e)},
 			meta:    []string{"order", e.OrderID, "trk", trk, "buyer", e.BuyerID},
 			members: []string{"br:" + e.BuyerID, e.RefundID, "1", "", "or:" + e.OrderID, e.RefundID, "1", ""},
-			fans:    []string{"id", e.RefundID}}
+			fans:    []string{"id", e.RefundID, "links", e.OrderID}}
 		if trk != "" {
 			f.members = append(f.members, "wb:"+trk, e.RefundID, "1", "set")
 		}
 		return f
 	case *event.Return:
-		trk := rules.NormalizeTracking(e.TrackingNo)
+		trk := parcelID(e.TrackingNo)
 		f := fact{key: "p:" + trk, fields: []string{"status", mustJSON(e.Status), "carrier", mustJSON(e.Carrier),
 			"tracking_no", mustJSON(e.TrackingNo)}, fans: []string{"set", "wb:" + trk, "field", "refund_id"}}
 		add := func(name string, v any, present bool) {
@@ -108,6 +109,17 @@ func toFact(ev event.Event) fact {
 		return f
 	}
 	panic(fmt.Sprintf("store: unknown event %T", ev))
+}
+
+// parcelID names a return parcel by its normalized waybill number. A number
+// too broken to normalize ("N/A", "0000000000") still names its own parcel as
+// typed, so two such parcels never merge; no refund can name it by waybill,
+// only the warehouse's link finds it.
+func parcelID(trackingNo string) string {
+	if n := rules.NormalizeTracking(trackingNo); n != "" {
+		return n
+	}
+	return "raw:" + strings.TrimSpace(trackingNo)
 }
 
 func (f fact) args(pfx string, ttl time.Duration, ver string, limit int) []any {
@@ -155,7 +167,7 @@ func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.App
 			case *event.Return:
 				if e.RefundID != "" {
 					k := pfx + "pl:" + e.RefundID
-					p.SAdd(ctx, k, rules.NormalizeTracking(e.TrackingNo))
+					p.SAdd(ctx, k, parcelID(e.TrackingNo))
 					p.Expire(ctx, k, ttl)
 				}
 			}

@@ -7,7 +7,6 @@ package store
 import (
 	"context"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -183,13 +182,16 @@ func noScript(cmds []redis.Cmder) bool {
 }
 
 // prefix is the start of every key of one shop. The shop id is the hash tag;
-// one with braces would break the tag, so it is hex-encoded.
+// braces would break the tag, so they are percent-encoded, and so is "%"
+// itself, which keeps the encoding one-to-one.
 func prefix(shop string) string {
-	if strings.ContainsAny(shop, "{}") {
-		shop = "x" + hex.EncodeToString([]byte(shop))
+	if strings.ContainsAny(shop, "{}%") {
+		shop = tagEscaper.Replace(shop)
 	}
 	return "sg:{" + shop + "}:"
 }
+
+var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
 
 // refundShopsKey indexes which shops have a refund id, for admin lookups
 // that name only the refund. It lives outside any shop's slot.

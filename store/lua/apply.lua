@@ -39,15 +39,27 @@ for _ = 1, tonumber(arg()) do
   fans[#fans + 1] = {arg(), arg()}
 end
 
--- One read for every version and the stored memberships.
+-- One read for every version, the stored memberships, and the fields whose
+-- old value names a refund to re-assess (a parcel linked to another refund).
 local ask = {'idx', 'rm'}
 for _, f in ipairs(fields) do
   ask[#ask + 1] = 'v:' .. f[1]
 end
+local watched = {}
+for _, f in ipairs(fans) do
+  if f[1] == 'field' then
+    ask[#ask + 1] = 'f:' .. f[2]
+    watched[#watched + 1] = f[2]
+  end
+end
 local cur = redis.call('HMGET', key, unpack(ask))
 local idx, rm = cur[1] or '', cur[2] or ''
+local was = {}
+for n, name in ipairs(watched) do
+  was[name] = cur[#fields + 2 + n]
+end
 
-local write = {}
+local write, now = {}, {}
 for n, f in ipairs(fields) do
   local v = cur[n + 2]
   if (not v) or v < ver then
@@ -55,6 +67,7 @@ for n, f in ipairs(fields) do
     write[#write + 1] = f[2]
     write[#write + 1] = 'v:' .. f[1]
     write[#write + 1] = ver
+    now[f[1]] = f[2]
   end
 end
 local applied = 0
@@ -78,9 +91,6 @@ if #write > 0 then
           removed[#removed + 1] = line
         end
       end
-      for _, m in ipairs(members) do
-        redis.call('HSET', prefix .. m[1], m[2], m[3])
-      end
       -- What a change removed is kept, so a redelivery after a crash still
       -- re-assesses the refunds the old state touched.
       idx, rm = new, table.concat(removed, '\n')
@@ -89,13 +99,18 @@ if #write > 0 then
       write[#write + 1] = 'rm'
       write[#write + 1] = rm
     end
+    -- Written every time, not only on change: an index key that expired
+    -- while its entity lived on is made whole again by the entity's next write.
     for _, m in ipairs(members) do
+      redis.call('HSET', prefix .. m[1], m[2], m[3])
       redis.call('EXPIRE', prefix .. m[1], ttl)
     end
   end
   redis.call('HSET', key, unpack(write))
+  -- Entity and index keys are refreshed together, so no index expires
+  -- before an entity in it.
+  redis.call('EXPIRE', key, ttl)
 end
-redis.call('EXPIRE', key, ttl)
 
 local touched, seen, capped = {}, {}, 0
 -- A refund named by an event may not exist yet, and an index may outlive a
@@ -123,7 +138,8 @@ local function members_of(k)
   end
   return redis.call('HKEYS', k)
 end
-local function fan(mode, a)
+local fan
+fan = function(mode, a)
   if mode == 'id' then
     touch(a)
   elseif mode == 'set' then
@@ -146,9 +162,30 @@ local function fan(mode, a)
       end
     end
   elseif mode == 'field' then
-    local v = redis.call('HGET', key, 'f:' .. a)
-    if v then
-      touch(cjson.decode(v))
+    -- The refund a field names now, and the one it named before.
+    for _, v in ipairs({now[a] or was[a] or '', was[a] or ''}) do
+      if v ~= '' then
+        touch(cjson.decode(v))
+      end
+    end
+  elseif mode == 'links' then
+    -- A refund changes what the refunds of accounts sharing its order's
+    -- address or phone see (how many of them asked for refunds).
+    local o = redis.call('HMGET', prefix .. 'o:' .. a, 'ak', 'pk')
+    if o[1] and o[1] ~= '' then
+      fan('buyers', 'ad:' .. o[1])
+    end
+    if o[2] and o[2] ~= '' then
+      fan('buyers', 'ph:' .. o[2])
+    end
+  elseif mode == 'waybills' then
+    -- An order changes what the refunds sharing a waybill with its refunds
+    -- see (the weight of a combined parcel).
+    for _, id in ipairs(members_of(prefix .. a)) do
+      local trk = redis.call('HGET', prefix .. 'r:' .. id, 'trk')
+      if trk and trk ~= '' then
+        fan('set', 'wb:' .. trk)
+      end
     end
   end
 end
