@@ -5,6 +5,7 @@
 package detector
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -189,10 +190,7 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 		refs = append(refs, ref)
 	}
 	slices.SortFunc(refs, func(a, b Ref) int {
-		if a.Shop != b.Shop {
-			return compare(a.Shop, b.Shop)
-		}
-		return compare(a.RefundID, b.RefundID)
+		return cmp.Or(cmp.Compare(a.Shop, b.Shop), cmp.Compare(a.RefundID, b.RefundID))
 	})
 	loaded, err := p.facts.Load(ctx, refs)
 	if err != nil {
@@ -246,16 +244,6 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 	}
 	p.observe(batch, origin, events, changed)
 	return nil
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // decode splits a batch into valid events (with the index of the message each

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -286,15 +287,7 @@ func decodeLinks(v any) []rules.Link {
 	for j := 0; j+1 < len(flat); j += 2 {
 		links = append(links, rules.Link{OrderID: flat[j].(string), BuyerID: flat[j+1].(string)})
 	}
-	slices.SortFunc(links, func(a, b rules.Link) int {
-		if a.OrderID < b.OrderID {
-			return -1
-		}
-		if a.OrderID > b.OrderID {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(links, func(a, b rules.Link) int { return cmp.Compare(a.OrderID, b.OrderID) })
 	return links
 }
 
