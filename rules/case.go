@@ -35,6 +35,51 @@ type Case struct {
 	PhoneLinks   []Link
 	// Refund ids of the accounts in AddressLinks and PhoneLinks.
 	BuyerRefunds map[string][]string
+
+	// History of the refund's own account and of the accounts in
+	// AddressLinks and PhoneLinks, keyed by buyer id: every refund they
+	// filed (within retention), newest state of each.
+	History map[string][]RefundSummary
+	// Orders of the accounts in AddressLinks and PhoneLinks other than the
+	// refund's own order (bodies; capped).
+	LinkedOrders []*event.Order
+	// Other return parcels from the refund parcel's sender (same phone, or
+	// same name and address), with the refunds and accounts they belong to.
+	SenderLinks []SenderLink
+	// The buyer's messages, newest first (capped).
+	Messages []*event.Message
+	// Offenses: identifiers of this case a reviewer confirmed as fraud before.
+	Offenses []Offense
+	// Now is the newest event time seen for the shop: the clock of rules that
+	// wait for something to happen (a logistics record within 72 h). It is a
+	// fact, not the wall clock, so results stay independent of arrival order.
+	Now time.Time
+}
+
+// RefundSummary is what history rules need of one refund.
+type RefundSummary struct {
+	RefundID    string    `json:"refund_id"`
+	OrderID     string    `json:"order_id"`
+	Kind        string    `json:"kind"`
+	Reason      string    `json:"reason"`
+	Status      string    `json:"status"`
+	RequestedAt time.Time `json:"requested_at"`
+}
+
+// SenderLink is another parcel sent by the same person.
+type SenderLink struct {
+	TrackingNo string `json:"tracking_no"`
+	RefundID   string `json:"refund_id"`
+	BuyerID    string `json:"buyer_id"`
+	Match      string `json:"match"` // "phone" or "name_address"
+}
+
+// Offense is a confirmed earlier fraud matching one of the case's identifiers.
+type Offense struct {
+	Kind        string    `json:"kind"` // account, phone, address, sender
+	ConfirmedAt time.Time `json:"confirmed_at"`
+	SameShop    bool      `json:"same_shop"` // another shop's offense shows no details
+	RefundID    string    `json:"refund_id,omitempty"`
 }
 
 // Related is another refund and its order (nil when unknown).

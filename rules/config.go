@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"github.com/sellerguard/sellerguard/event"
 	"time"
 )
 
@@ -12,6 +13,10 @@ type Config struct {
 	Version     string `yaml:"version"`      // stamped into every assessment as ruleset_version
 	ReviewScore int    `yaml:"review_score"` // score at or above which a refund goes to review
 	BlockScore  int    `yaml:"block_score"`  // score at or above which a refund is blocked
+
+	// The shop's own setup (set per shop in the config file).
+	Warehouses       []event.Address `yaml:"warehouses"`        // where returns must be addressed
+	AcceptedCarriers []string        `yaml:"accepted_carriers"` // empty: every carrier is accepted
 
 	TrackingReused      TrackingReusedConfig      `yaml:"tracking_reused"`
 	EmptyParcel         EmptyParcelConfig         `yaml:"empty_parcel"`

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -78,7 +79,7 @@ func TestExampleConfigLoads(t *testing.T) {
 	if cfg.Topics.Decisions != "refund-decisions" || cfg.Rules.Version == "" {
 		t.Errorf("loaded %+v", cfg.Topics)
 	}
-	if want := rules.Defaults(); cfg.Rules != want {
+	if want := rules.Defaults(); !reflect.DeepEqual(cfg.Rules, want) {
 		t.Errorf("the example config should spell out the defaults:\n got %+v\nwant %+v", cfg.Rules, want)
 	}
 	empty := filepath.Join(t.TempDir(), "empty.yaml")
