@@ -3,10 +3,13 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +36,7 @@ type fact struct {
 	fields  []string // name, value pairs; each last-writer-wins on its own
 	meta    []string // name, value pairs written with the newest state
 	members []string // suffix, field, value, fan quadruples; nil: the entity keeps none
+	owner   string   // the field whose newest value the memberships follow
 	fans    []string // mode, arg pairs followed after applying
 }
 
@@ -56,7 +60,7 @@ func toFact(ev event.Event) fact {
 		ak := rules.AddressKey(*e.Receiver)
 		pk := rules.NormalizePhone(e.Receiver.Phone).Key()
 		f := fact{key: "o:" + e.OrderID, fields: []string{"body", mustJSON(e)},
-			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk}, members: []string{},
+			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk}, members: []string{}, owner: "body",
 			fans: []string{"set", "or:" + e.OrderID, "waybills", "or:" + e.OrderID}}
 		if ak != "" {
 			f.members = append(f.members, "ad:"+ak, e.OrderID, e.BuyerID, "buyers")
@@ -70,12 +74,15 @@ func toFact(ev event.Event) fact {
 		if e.ReturnShipment != nil {
 			trk = rules.NormalizeTracking(e.ReturnShipment.TrackingNo)
 		}
-		f := fact{key: "r:" + e.RefundID, fields: []string{"body", mustJSON(e)},
+		summary := mustJSON(rules.RefundSummary{RefundID: e.RefundID, OrderID: e.OrderID, Kind: e.RefundKind,
+			Reason: e.Reason, Status: e.Status, RequestedAt: e.RequestedAt})
+		f := fact{key: "r:" + e.RefundID, fields: []string{"body", mustJSON(e)}, owner: "body",
 			meta:    []string{"order", e.OrderID, "trk", trk, "buyer", e.BuyerID},
-			members: []string{"br:" + e.BuyerID, e.RefundID, "1", "", "or:" + e.OrderID, e.RefundID, "1", ""},
+			members: []string{"br:" + e.BuyerID, e.RefundID, summary, "", "or:" + e.OrderID, e.RefundID, "1", ""},
 			fans:    []string{"id", e.RefundID, "links", e.OrderID}}
 		if trk != "" {
 			f.members = append(f.members, "wb:"+trk, e.RefundID, "1", "set")
+			f.fans = append(f.fans, "sender-of", trk)
 		}
 		return f
 	case *event.Return:
@@ -92,12 +99,19 @@ func toFact(ev event.Event) fact {
 		add("recipient", e.Recipient, e.Recipient != nil)
 		add("inspection", e.Inspection, e.Inspection != nil)
 		add("refund_id", e.RefundID, e.RefundID != "")
+		if e.Sender != nil {
+			// Sender indexes follow the newest sender the courier reported.
+			f.owner, f.members = "sender", []string{}
+			for _, k := range senderKeys(*e.Sender) {
+				f.members = append(f.members, k, trk, "1", "parcels")
+			}
+		}
 		if e.RefundID != "" {
 			f.fans = append(f.fans, "id", e.RefundID)
 		}
 		return f
 	case *event.Message:
-		f := fact{key: "m:" + e.MessageID, fields: []string{"body", mustJSON(e)}, meta: []string{"buyer", e.BuyerID},
+		f := fact{key: "m:" + e.MessageID, fields: []string{"body", mustJSON(e)}, meta: []string{"buyer", e.BuyerID}, owner: "body",
 			members: []string{"bm:" + e.BuyerID, e.MessageID, "1", ""}}
 		switch {
 		case e.RefundID != "":
@@ -110,6 +124,20 @@ func toFact(ev event.Event) fact {
 		return f
 	}
 	panic(fmt.Sprintf("store: unknown event %T", ev))
+}
+
+// senderKeys are the indexes of a parcel's sender: the phone, and the name
+// with the address.
+func senderKeys(a event.Address) []string {
+	var keys []string
+	if pk := rules.NormalizePhone(a.Phone).Key(); pk != "" {
+		keys = append(keys, "sp:"+pk)
+	}
+	if name, ak := rules.NormalizeName(a.Name), rules.AddressKey(a); name != "" && ak != "" {
+		sum := sha256.Sum256([]byte(name + "\x00" + ak))
+		keys = append(keys, "sn:"+hex.EncodeToString(sum[:12]))
+	}
+	return keys
 }
 
 // parcelID names a return parcel by its normalized waybill number. A number
@@ -135,9 +163,9 @@ func (f fact) args(pfx string, ttl time.Duration, ver string, limit int) []any {
 		a = append(a, s)
 	}
 	if f.members == nil {
-		a = append(a, -1)
+		a = append(a, -1, "")
 	} else {
-		a = append(a, len(f.members)/4)
+		a = append(a, len(f.members)/4, f.owner)
 		for _, s := range f.members {
 			a = append(a, s)
 		}
@@ -152,10 +180,22 @@ func (f fact) args(pfx string, ttl time.Duration, ver string, limit int) []any {
 // Apply stores the events' facts in one round trip and returns the refunds
 // each touches. An event applied before, or older than what is stored,
 // changes nothing but still reports its refunds, so a batch redelivered after
-// a crash re-assesses them.
+// a crash re-assesses them. Each shop's clock advances to its newest event
+// time, and the refunds whose waiting deadline it passed are reported with
+// that shop's last event.
 func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.Applied, error) {
 	ttl := r.cfg.Retention
 	cmds := make([]*redis.Cmd, len(events))
+	newest := map[string]time.Time{} // per shop
+	last := map[string]int{}         // per shop, index of its last event
+	for i, ev := range events {
+		h := ev.Head()
+		if h.OccurredAt.After(newest[h.ShopID]) {
+			newest[h.ShopID] = h.OccurredAt
+		}
+		last[h.ShopID] = i
+	}
+	clocks := map[string]*redis.Cmd{}
 	_, err := r.pipeline(ctx, "apply", func(p redis.Pipeliner) {
 		for i, ev := range events {
 			h := ev.Head()
@@ -165,6 +205,14 @@ func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.App
 			case *event.Refund:
 				p.SAdd(ctx, refundShopsKey(e.RefundID), h.ShopID)
 				p.Expire(ctx, refundShopsKey(e.RefundID), ttl)
+				if s := e.ReturnShipment; s != nil && rules.NormalizeTracking(s.TrackingNo) != "" {
+					filled := s.FilledAt
+					if filled.IsZero() {
+						filled = e.RequestedAt
+					}
+					p.ZAdd(ctx, pfx+"due", redis.Z{Score: unix(filled.Add(r.cfg.DueAfter)), Member: e.RefundID})
+					p.Expire(ctx, pfx+"due", ttl)
+				}
 			case *event.Return:
 				if e.RefundID != "" {
 					k := pfx + "pl:" + e.RefundID
@@ -173,6 +221,10 @@ func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.App
 				}
 			}
 			cmds[i] = r.apply.EvalSha(ctx, p, []string{pfx + f.key}, f.args(pfx, ttl, version(h), r.cfg.FanoutCap)...)
+		}
+		for shop, t := range newest {
+			pfx := prefix(shop)
+			clocks[shop] = r.clock.EvalSha(ctx, p, []string{pfx + "clock", pfx + "due"}, pfx, unix(t), r.cfg.FanoutCap, int64(ttl.Seconds()))
 		}
 	})
 	if err != nil {
@@ -190,8 +242,21 @@ func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.App
 			out[i].Touched = append(out[i].Touched, detector.Ref{Shop: shop, RefundID: id.(string)})
 		}
 	}
+	for shop, c := range clocks {
+		due, err := c.StringSlice()
+		if err != nil {
+			return nil, fmt.Errorf("store: clock of %s: %w", shop, err)
+		}
+		i := last[shop]
+		for _, id := range due {
+			out[i].Touched = append(out[i].Touched, detector.Ref{Shop: shop, RefundID: id})
+		}
+	}
 	return out, nil
 }
+
+// unix is a time as the scripts compare it: seconds, with the fraction.
+func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // Load reads the case of every refund in one round trip.
 func (r *Redis) Load(ctx context.Context, refs []detector.Ref) ([]detector.Loaded, error) {
@@ -225,7 +290,7 @@ func (r *Redis) Load(ctx context.Context, refs []detector.Ref) ([]detector.Loade
 
 func decodeCase(res []any) (rules.Case, string, error) {
 	var c rules.Case
-	if len(res) != 8 {
+	if len(res) != 12 {
 		return c, "", fmt.Errorf("load reply has %d parts", len(res))
 	}
 	c.Refund = &event.Refund{}
@@ -255,18 +320,79 @@ func decodeCase(res []any) (rules.Case, string, error) {
 	}
 	c.AddressLinks = decodeLinks(res[5])
 	c.PhoneLinks = decodeLinks(res[6])
-	br, _ := res[7].([]any)
-	c.BuyerRefunds = make(map[string][]string, len(br)/2)
-	for j := 0; j+1 < len(br); j += 2 {
-		ids := []string{}
-		list, _ := br[j+1].([]any)
-		for _, id := range list {
-			ids = append(ids, id.(string))
+	if c.BuyerRefunds, c.History, err = decodeHistory(res[7]); err != nil {
+		return c, "", err
+	}
+	for _, b := range texts(res[8]) {
+		o, err := decodeOrder(b)
+		if err != nil {
+			return c, "", err
 		}
-		slices.Sort(ids)
-		c.BuyerRefunds[br[j].(string)] = ids
+		c.LinkedOrders = append(c.LinkedOrders, o)
+	}
+	slices.SortFunc(c.LinkedOrders, func(a, b *event.Order) int { return cmp.Compare(a.OrderID, b.OrderID) })
+	for _, b := range texts(res[9]) {
+		m := &event.Message{}
+		if err := json.Unmarshal([]byte(b), m); err != nil {
+			return c, "", fmt.Errorf("message: %w", err)
+		}
+		c.Messages = append(c.Messages, m)
+	}
+	slices.SortFunc(c.Messages, func(a, b *event.Message) int { // newest first
+		return cmp.Or(b.OccurredAt.Compare(a.OccurredAt), cmp.Compare(a.MessageID, b.MessageID))
+	})
+	senders := texts(res[10])
+	for j := 0; j+3 < len(senders); j += 4 {
+		c.SenderLinks = append(c.SenderLinks, rules.SenderLink{TrackingNo: senders[j], RefundID: senders[j+1],
+			BuyerID: senders[j+2], Match: senders[j+3]})
+	}
+	if clock, _ := res[11].(string); clock != "" {
+		sec, err := strconv.ParseFloat(clock, 64)
+		if err != nil {
+			return c, "", fmt.Errorf("clock %q: %w", clock, err)
+		}
+		c.Now = time.Unix(0, int64(sec*1e9)).UTC()
 	}
 	return c, ver, nil
+}
+
+// decodeHistory reads {buyer, {refund, summary}*}* into refund ids and
+// summaries per buyer, sorted by refund id.
+func decodeHistory(v any) (map[string][]string, map[string][]rules.RefundSummary, error) {
+	flat, _ := v.([]any)
+	ids := make(map[string][]string, len(flat)/2)
+	hist := make(map[string][]rules.RefundSummary, len(flat)/2)
+	for j := 0; j+1 < len(flat); j += 2 {
+		b := flat[j].(string)
+		pairs := texts(flat[j+1])
+		list := make([]rules.RefundSummary, 0, len(pairs)/2)
+		for k := 0; k+1 < len(pairs); k += 2 {
+			var s rules.RefundSummary
+			if err := json.Unmarshal([]byte(pairs[k+1]), &s); err != nil {
+				s = rules.RefundSummary{RefundID: pairs[k]} // written before summaries were kept
+			}
+			list = append(list, s)
+		}
+		slices.SortFunc(list, func(a, b rules.RefundSummary) int { return cmp.Compare(a.RefundID, b.RefundID) })
+		hist[b] = list
+		idList := make([]string, len(list))
+		for k, s := range list {
+			idList[k] = s.RefundID
+		}
+		ids[b] = idList
+	}
+	return ids, hist, nil
+}
+
+// texts reads a Lua array of strings.
+func texts(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
 }
 
 func decodeOrder(v any) (*event.Order, error) {

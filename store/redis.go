@@ -28,6 +28,9 @@ var saveSrc string
 //go:embed lua/published.lua
 var publishedSrc string
 
+//go:embed lua/clock.lua
+var clockSrc string
+
 // Config says where Redis is and how long facts live.
 type Config struct {
 	// Addrs is one address or redis:// URL, or several addresses of a Redis Cluster.
@@ -37,6 +40,9 @@ type Config struct {
 	// FanoutCap bounds the refunds one event re-assesses and the members read
 	// from one index; past it the event is counted, not followed further.
 	FanoutCap int
+	// DueAfter is how long after a return waybill is filled in its refund is
+	// assessed again by the shop's clock (when no logistics record came).
+	DueAfter time.Duration
 }
 
 // Validate names the first bad field.
@@ -50,13 +56,15 @@ func (c Config) Validate() error {
 		return errors.New("store: timeout: must be positive")
 	case c.FanoutCap < 10:
 		return fmt.Errorf("store: fanout cap: %d is below 10", c.FanoutCap)
+	case c.DueAfter <= 0:
+		return errors.New("store: due after: must be positive")
 	}
 	return nil
 }
 
 // DefaultConfig is the configuration for one local Redis.
 func DefaultConfig() Config {
-	return Config{Addrs: []string{"127.0.0.1:6379"}, Retention: 180 * 24 * time.Hour, Timeout: 5 * time.Second, FanoutCap: 200}
+	return Config{Addrs: []string{"127.0.0.1:6379"}, Retention: 180 * 24 * time.Hour, Timeout: 5 * time.Second, FanoutCap: 200, DueAfter: 72 * time.Hour}
 }
 
 // Redis is the fact and assessment store.
@@ -67,6 +75,7 @@ type Redis struct {
 	load      *redis.Script
 	save      *redis.Script
 	published *redis.Script
+	clock     *redis.Script
 	m         metrics
 }
 
@@ -80,7 +89,7 @@ func New(ctx context.Context, cfg Config, reg prometheus.Registerer) (*Redis, er
 		return nil, err
 	}
 	r := &Redis{c: c, cfg: cfg, apply: redis.NewScript(applySrc), load: redis.NewScript(loadSrc),
-		save: redis.NewScript(saveSrc), published: redis.NewScript(publishedSrc), m: newMetrics(reg)}
+		save: redis.NewScript(saveSrc), published: redis.NewScript(publishedSrc), clock: redis.NewScript(clockSrc), m: newMetrics(reg)}
 	return r, nil
 }
 
@@ -119,7 +128,7 @@ func (r *Redis) Ping(ctx context.Context) error {
 // loadScripts puts the scripts into every node's script cache.
 func (r *Redis) loadScripts(ctx context.Context) error {
 	load := func(ctx context.Context, c *redis.Client) error {
-		for _, s := range []*redis.Script{r.apply, r.load, r.save, r.published} {
+		for _, s := range []*redis.Script{r.apply, r.load, r.save, r.published, r.clock} {
 			if err := s.Load(ctx, c).Err(); err != nil {
 				return err
 			}

@@ -8,7 +8,7 @@
 -- KEYS[1] entity hash
 -- ARGV: prefix, version, ttl, cap,
 --       nfields, (name, value)*, nmeta, (name, value)*,
---       nmembers (-1: entity keeps none), (suffix, field, value, fan)*,
+--       nmembers (-1: entity keeps none), owner field, (suffix, field, value, fan)*,
 --       nfan, (mode, arg)*
 -- returns {applied, capped, refund ids...}
 local key = KEYS[1]
@@ -30,6 +30,8 @@ for _ = 1, tonumber(arg()) do
   meta[#meta + 1] = arg()
 end
 local nmembers = tonumber(arg())
+-- Memberships follow one field: the body of an order, or a parcel's sender.
+local owner = arg()
 local members = {}
 for _ = 1, nmembers do
   members[#members + 1] = {arg(), arg(), arg(), arg()}
@@ -76,7 +78,7 @@ if #write > 0 then
   for _, m in ipairs(meta) do
     write[#write + 1] = m
   end
-  if nmembers >= 0 then
+  if nmembers >= 0 and now[owner] then
     local keep, enc, removed = {}, {}, {}
     for _, m in ipairs(members) do
       keep[m[1] .. '\t' .. m[2]] = true
@@ -166,6 +168,27 @@ fan = function(mode, a)
     for _, v in ipairs({now[a] or was[a] or '', was[a] or ''}) do
       if v ~= '' then
         touch(cjson.decode(v))
+      end
+    end
+  elseif mode == 'parcels' then
+    -- Other parcels from one sender: the refunds they belong to see how
+    -- many accounts that sender returns for.
+    for _, trk in ipairs(members_of(prefix .. a)) do
+      fan('set', 'wb:' .. trk)
+      local v = redis.call('HGET', prefix .. 'p:' .. trk, 'f:refund_id')
+      if v then
+        touch(cjson.decode(v))
+      end
+    end
+  elseif mode == 'sender-of' then
+    -- A refund naming a waybill joins the accounts of that parcel's sender.
+    local pidx = redis.call('HGET', prefix .. 'p:' .. a, 'idx')
+    if pidx then
+      for line in string.gmatch(pidx, '[^\n]+') do
+        local s, _, m = string.match(line, '^(.-)\t(.-)\t(.*)$')
+        if s and m == 'parcels' then
+          fan('parcels', s)
+        end
       end
     end
   elseif mode == 'links' then

@@ -3,16 +3,25 @@
 -- ARGV: prefix, refund id, cap
 -- returns false, or {refund, iv, order|false, parcel fields|false,
 --   {refund, order|false}* of the waybill's other refunds,
---   address links {order, buyer}*, phone links, {buyer, {refund ids}}*}
+--   address links {order, buyer}*, phone links,
+--   {buyer, {refund, summary}*}* history of the account and linked accounts,
+--   linked accounts' other orders, the buyer's messages,
+--   {tracking no, refund, buyer, match}* other parcels of the sender,
+--   the shop's clock (unix seconds of its newest event) or ''}
 local prefix, rid, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
-local r = redis.call('HMGET', KEYS[1], 'f:body', 'iv', 'order', 'trk')
+local r = redis.call('HMGET', KEYS[1], 'f:body', 'iv', 'order', 'trk', 'buyer')
 if not r[1] then
   return false
 end
+local buyer = r[5] or ''
 local order, ak, pk = false, false, false
 if r[3] then
   local o = redis.call('HMGET', prefix .. 'o:' .. r[3], 'f:body', 'ak', 'pk')
   order, ak, pk = o[1] or false, o[2], o[3]
+end
+
+local function small(k)
+  return redis.call('HLEN', k) <= cap
 end
 
 local function parcel(trk)
@@ -22,9 +31,9 @@ local function parcel(trk)
   end
   return h
 end
-local p = false
+local p, ptrk = false, false
 if r[4] and r[4] ~= '' then
-  p = parcel(r[4])
+  p, ptrk = parcel(r[4]), r[4]
 end
 if not p then
   -- A parcel the warehouse linked to this refund, when the buyer named none.
@@ -33,7 +42,7 @@ if not p then
   for _, trk in ipairs(linked) do
     local v = redis.call('HGET', prefix .. 'p:' .. trk, 'f:refund_id')
     if v and cjson.decode(v) == rid then
-      p = parcel(trk)
+      p, ptrk = parcel(trk), trk
       break
     end
   end
@@ -65,27 +74,108 @@ local function links(idx)
     return {}
   end
   local k = prefix .. idx
-  if redis.call('HLEN', k) > cap then
+  if not small(k) then
     return {}
   end
   return redis.call('HGETALL', k)
 end
 local al, pl = links(ak and ('ad:' .. ak)), links(pk and ('ph:' .. pk))
 
-local br, seen = {}, {}
+local history, seen = {}, {}
+local function account(b)
+  if b == '' or seen[b] then
+    return
+  end
+  seen[b] = true
+  local bk = prefix .. 'br:' .. b
+  local h = {}
+  if small(bk) then
+    h = redis.call('HGETALL', bk)
+  end
+  history[#history + 1] = b
+  history[#history + 1] = h
+end
+account(buyer)
+local others, oseen = {}, {}
+if r[3] then
+  oseen[r[3]] = true
+end
 for _, l in ipairs({al, pl}) do
-  for j = 2, #l, 2 do
-    local b = l[j]
-    if not seen[b] then
-      seen[b] = true
-      local bk = prefix .. 'br:' .. b
-      local ids = {}
-      if redis.call('HLEN', bk) <= cap then
-        ids = redis.call('HKEYS', bk)
+  for j = 1, #l, 2 do
+    account(l[j + 1])
+    local oid = l[j]
+    if not oseen[oid] and #others < cap then
+      oseen[oid] = true
+      local body = redis.call('HGET', prefix .. 'o:' .. oid, 'f:body')
+      if body then
+        others[#others + 1] = body
       end
-      br[#br + 1] = b
-      br[#br + 1] = ids
     end
   end
 end
-return {r[1], r[2] or '0', order, p, wb, al, pl, br}
+
+local msgs = {}
+local mk = prefix .. 'bm:' .. buyer
+if buyer ~= '' and small(mk) then
+  for _, id in ipairs(redis.call('HKEYS', mk)) do
+    local body = redis.call('HGET', prefix .. 'm:' .. id, 'f:body')
+    if body then
+      msgs[#msgs + 1] = body
+    end
+  end
+end
+
+-- Other parcels of this parcel's sender, found through the sender indexes
+-- the parcel belongs to, with the refunds (and accounts) they carry.
+local senders = {}
+if p then
+  local pidx = ''
+  for j = 1, #p, 2 do
+    if p[j] == 'idx' then
+      pidx = p[j + 1]
+    end
+  end
+  for line in string.gmatch(pidx, '[^\n]+') do
+    local s, _, m = string.match(line, '^(.-)\t(.-)\t(.*)$')
+    if s and m == 'parcels' and small(prefix .. s) then
+      local match = 'name_address'
+      if string.sub(s, 1, 3) == 'sp:' then
+        match = 'phone'
+      end
+      local trks = redis.call('HKEYS', prefix .. s)
+      table.sort(trks)
+      for _, trk in ipairs(trks) do
+        if trk ~= ptrk then
+          local ids, iseen = {}, {}
+          for _, id in ipairs(redis.call('HKEYS', prefix .. 'wb:' .. trk)) do
+            ids[#ids + 1] = id
+            iseen[id] = true
+          end
+          local v = redis.call('HGET', prefix .. 'p:' .. trk, 'f:refund_id')
+          if v then
+            local id = cjson.decode(v)
+            if not iseen[id] then
+              ids[#ids + 1] = id
+            end
+          end
+          if #ids == 0 then
+            ids = {''}
+          end
+          for _, id in ipairs(ids) do
+            local b = ''
+            if id ~= '' then
+              b = redis.call('HGET', prefix .. 'r:' .. id, 'buyer') or ''
+            end
+            senders[#senders + 1] = trk
+            senders[#senders + 1] = id
+            senders[#senders + 1] = b
+            senders[#senders + 1] = match
+          end
+        end
+      end
+    end
+  end
+end
+
+local clock = redis.call('GET', prefix .. 'clock') or ''
+return {r[1], r[2] or '0', order, p, wb, al, pl, history, others, msgs, senders, clock}
