@@ -92,7 +92,7 @@ type Config struct {
 	// Topics maps each input topic to the kind of event it carries.
 	Topics map[string]event.Kind
 	// Rules is the rule set in force; Processor.SetRules swaps it at run time.
-	Rules rules.Config
+	Rules *rules.Set
 	Clock func() time.Time
 }
 
@@ -106,8 +106,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("detector: topics: %q → %q is not a topic and an event kind", t, k)
 		}
 	}
-	if err := c.Rules.Validate(); err != nil {
-		return fmt.Errorf("detector: %w", err)
+	if c.Rules == nil {
+		return errors.New("detector: rules: a rule set is required")
 	}
 	return nil
 }
@@ -116,7 +116,7 @@ func (c Config) Validate() error {
 // tests build it with New.
 type Processor struct {
 	topics      map[string]event.Kind
-	rules       atomic.Pointer[rules.Config]
+	rules       atomic.Pointer[rules.Set]
 	clock       func() time.Time
 	facts       Facts
 	assessments Assessments
@@ -137,18 +137,20 @@ func New(cfg Config, facts Facts, assessments Assessments, decisions, deadLetter
 	}
 	p := &Processor{topics: cfg.Topics, clock: cfg.Clock, facts: facts, assessments: assessments,
 		decisions: decisions, deadLetters: deadLetters, log: log, m: newMetrics(reg)}
-	p.rules.Store(&cfg.Rules)
+	p.SetRules(cfg.Rules)
 	return p, nil
 }
 
 // SetRules swaps the rule set; batches after it use the new one.
-func (p *Processor) SetRules(cfg rules.Config) error {
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("detector: %w", err)
+func (p *Processor) SetRules(set *rules.Set) {
+	for _, r := range set.Custom {
+		p.m.ruleHits.WithLabelValues(r.Code)
 	}
-	p.rules.Store(&cfg)
-	return nil
+	p.rules.Store(set)
 }
+
+// Rules is the rule set in force.
+func (p *Processor) Rules() *rules.Set { return p.rules.Load() }
 
 // Decision is the message published on the decision topic.
 type Decision struct {
@@ -196,14 +198,14 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 	if err != nil {
 		return fmt.Errorf("detector: load cases: %w", err)
 	}
-	cfg := p.rules.Load()
+	set := p.rules.Load()
 	now := p.clock()
 	pending := make([]Pending, 0, len(loaded))
 	for _, l := range loaded {
 		if !l.Found {
 			continue
 		}
-		a := rules.Assess(l.Case, *cfg, now)
+		a := set.Assess(l.Case, now)
 		body, err := json.Marshal(a)
 		if err != nil {
 			return fmt.Errorf("detector: encode assessment %s: %w", l.RefundID, err)

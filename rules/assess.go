@@ -15,6 +15,11 @@ import (
 // same facts always give the same assessment, whatever order they arrived in.
 // now stamps assessed_at and nothing else.
 func Assess(c Case, cfg Config, now time.Time) Assessment {
+	return assess(c, cfg, nil, now)
+}
+
+// assess is Assess with further findings (a shop's custom rules) scored in.
+func assess(c Case, cfg Config, extra []finding, now time.Time) Assessment {
 	r := c.Refund
 	a := Assessment{
 		RefundID:       r.RefundID,
@@ -25,7 +30,7 @@ func Assess(c Case, cfg Config, now time.Time) Assessment {
 		AssessedAt:     now,
 		RulesetVersion: cfg.Version,
 	}
-	var found []finding
+	found := slices.Clone(extra)
 	found = append(found, trackingReused(c, cfg.TrackingReused)...)
 	found = append(found, inspectionFailed(c, cfg.InspectionFailed)...)
 	found = append(found, parcelWeight(c, cfg)...)

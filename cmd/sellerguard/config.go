@@ -2,11 +2,15 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,7 +24,14 @@ import (
 type fileConfig struct {
 	Topics    topics        `yaml:"topics"`
 	Retention time.Duration `yaml:"retention"`
-	Rules     rules.Config  `yaml:"rules"`
+	// Rules are the defaults of every shop; Shops override any of them per
+	// shop (warehouses, accepted carriers, thresholds, weights, switches).
+	Rules       rules.Config            `yaml:"rules"`
+	Shops       map[string]rules.Config `yaml:"shops"`
+	CustomRules []rules.CustomRule      `yaml:"custom_rules"`
+
+	set *rules.Set // what the file amounts to, built by loadConfig
+	raw []byte     // the file as read, to notice changes
 }
 
 type topics struct {
@@ -38,6 +49,7 @@ func defaultConfig() fileConfig {
 			Decisions: "refund-decisions", DeadLetter: "sellerguard.dlq"},
 		Retention: 180 * 24 * time.Hour,
 		Rules:     rules.Defaults(),
+		set:       rules.DefaultSet(),
 	}
 }
 
@@ -68,10 +80,6 @@ func (c fileConfig) validate() error {
 	if c.Retention < time.Hour {
 		return fmt.Errorf("retention: %s is shorter than an hour", c.Retention)
 	}
-	if err := c.Rules.Validate(); err != nil {
-		// rules name their fields relative to the rules block.
-		return errors.New(strings.ReplaceAll(err.Error(), "rules: ", "rules."))
-	}
 	return nil
 }
 
@@ -86,24 +94,98 @@ func loadConfig(path string) (fileConfig, error) {
 	if err != nil {
 		return cfg, err
 	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return cfg, fmt.Errorf("%s: %w", path, err)
+	}
+	// Strict pass: unknown fields and wrong types, with their lines.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := cfg.validate(); err != nil {
-		var root yaml.Node
-		_ = yaml.Unmarshal(data, &root)
-		field := fieldOf(err)
-		if line := lineOf(&root, field); line > 0 {
+	fail := func(err error) (fileConfig, error) {
+		if line := lineOf(&root, fieldOf(err)); line > 0 {
 			return cfg, fmt.Errorf("%s: line %d: %w", path, line, err)
 		}
 		return cfg, fmt.Errorf("%s: %w", path, err)
 	}
+	if err := cfg.validate(); err != nil {
+		return fail(err)
+	}
+	cfg.raw = data
+	if nodeAt(&root, "rules", "version") == nil {
+		// Unnamed, a configuration is known by its content.
+		sum := sha256.Sum256(data)
+		cfg.Rules.Version = "cfg-" + hex.EncodeToString(sum[:4])
+	}
+	if err := cfg.Rules.Validate(); err != nil {
+		return fail(errors.New(strings.ReplaceAll(err.Error(), "rules: ", "rules.")))
+	}
+	// A shop's block holds only what differs: decode it over the defaults.
+	shops := map[string]rules.Config{}
+	for _, name := range slices.Sorted(maps.Keys(cfg.Shops)) {
+		shop := cfg.Rules
+		if n := nodeAt(&root, "shops", name); n != nil {
+			if err := n.Decode(&shop); err != nil {
+				return fail(fmt.Errorf("shops.%s: %w", name, err))
+			}
+		}
+		if err := shop.Validate(); err != nil {
+			return fail(errors.New(strings.ReplaceAll(err.Error(), "rules: ", "shops."+name+".")))
+		}
+		shops[name] = shop
+	}
+	custom := make([]*rules.CustomRule, len(cfg.CustomRules))
+	codes := map[string]bool{}
+	for i := range cfg.CustomRules {
+		r := &cfg.CustomRules[i]
+		err := r.Compile()
+		if err == nil && codes[r.Code] {
+			err = fmt.Errorf("code: %q is used twice", r.Code)
+		}
+		if err != nil {
+			line := 0
+			if seq := nodeAt(&root, "custom_rules"); seq != nil && i < len(seq.Content) {
+				line = seq.Content[i].Line
+				if l := lineOf(seq.Content[i], fieldOf(err)); l > 0 {
+					line = l
+				}
+			}
+			return cfg, fmt.Errorf("%s: line %d: custom_rules[%d].%w", path, line, i, err)
+		}
+		codes[r.Code] = true
+		custom[i] = r
+	}
+	if cfg.set, err = rules.NewSet(cfg.Rules.Version, cfg.Rules, shops, custom); err != nil {
+		return fail(err)
+	}
 	return cfg, nil
 }
 
-var fieldRE = regexp.MustCompile(`^([a-z_.]+):`)
+// nodeAt finds the value node at a path of mapping keys.
+func nodeAt(doc *yaml.Node, path ...string) *yaml.Node {
+	n := doc
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, part := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return nil
+		}
+		var next *yaml.Node
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == part {
+				next = n.Content[i+1]
+				break
+			}
+		}
+		n = next
+	}
+	return n
+}
+
+var fieldRE = regexp.MustCompile(`^([a-z0-9_.-]+):`)
 
 func fieldOf(err error) string {
 	if m := fieldRE.FindStringSubmatch(err.Error()); m != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -27,8 +30,10 @@ type options struct {
 	redis   []string
 	listen  string
 	config  fileConfig
-	tokens  []api.Token
-	log     *slog.Logger
+	// configPath is watched for changes (and reread on SIGHUP); "" for none.
+	configPath string
+	tokens     []api.Token
+	log        *slog.Logger
 }
 
 // daemon is one running SellerGuard: the processor, its consumer and the HTTP
@@ -42,6 +47,9 @@ type daemon struct {
 	listener   net.Listener
 	registry   *prometheus.Registry
 	log        *slog.Logger
+	configPath string
+	config     fileConfig
+	reloads    *prometheus.CounterVec
 }
 
 func newDaemon(ctx context.Context, o options) (*daemon, error) {
@@ -53,7 +61,13 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &daemon{store: st, registry: reg, log: o.log}
+	d := &daemon{store: st, registry: reg, log: o.log, configPath: o.configPath, config: o.config,
+		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_config_reloads_total", Help: "Configuration reloads, by result (ok, failed).",
+		}, []string{"result"})}
+	reg.MustRegister(d.reloads)
+	d.reloads.WithLabelValues("ok")
+	d.reloads.WithLabelValues("failed")
 	fail := func(err error) (*daemon, error) {
 		d.close()
 		return nil, err
@@ -67,7 +81,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	deadLetters := ingest.NewWriter(o.brokers, o.config.Topics.DeadLetter)
 	d.writers = []*ingest.Writer{decisions, deadLetters}
 	inputs := o.config.Topics.inputs()
-	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.Rules}, st, st, decisions, deadLetters, reg, o.log)
+	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set}, st, st, decisions, deadLetters, reg, o.log)
 	if err != nil {
 		return fail(err)
 	}
@@ -100,7 +114,10 @@ func (d *daemon) run(ctx context.Context) error {
 	defer d.close()
 	served := make(chan error, 1)
 	go func() { served <- d.httpServer.Serve(d.listener) }()
-	d.log.Info("sellerguard running", "http", d.addr())
+	d.log.Info("sellerguard running", "http", d.addr(), "ruleset_version", d.config.set.Version)
+	if d.configPath != "" {
+		go d.watchConfig(ctx, 2*time.Second)
+	}
 	consumed := d.consumer.Run(ctx)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -109,6 +126,49 @@ func (d *daemon) run(ctx context.Context) error {
 		return errors.Join(consumed, err)
 	}
 	return consumed
+}
+
+// watchConfig rereads the config file on SIGHUP and when it changes. A good
+// file replaces the rules at once, for the next batch; a bad one leaves the
+// running rules in force and says why.
+func (d *daemon) watchConfig(ctx context.Context, every time.Duration) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	last := d.config.raw
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		case <-tick.C:
+			data, err := os.ReadFile(d.configPath)
+			if err == nil && bytes.Equal(data, last) {
+				continue
+			}
+			last = data
+		}
+		d.reload()
+	}
+}
+
+func (d *daemon) reload() {
+	cfg, err := loadConfig(d.configPath)
+	if err != nil {
+		d.reloads.WithLabelValues("failed").Inc()
+		d.log.Error("config reload failed; the previous rules stay in force", "err", err,
+			"ruleset_version", d.config.set.Version)
+		return
+	}
+	if cfg.Topics != d.config.Topics || cfg.Retention != d.config.Retention {
+		d.log.Warn("topics and retention change only on restart")
+	}
+	d.processor.SetRules(cfg.set)
+	d.config = cfg
+	d.reloads.WithLabelValues("ok").Inc()
+	d.log.Info("config reloaded", "ruleset_version", cfg.set.Version)
 }
 
 func (d *daemon) close() {
@@ -165,7 +225,7 @@ func runDaemon(ctx context.Context, args []string, _, stderr io.Writer) int {
 
 // daemonOptions checks the flags that need more than parsing.
 func daemonOptions(brokers, group, redisAddr, listen, configPath, tokensFile, adminToken string) (options, error) {
-	o := options{brokers: splitList(brokers), group: group, redis: splitList(redisAddr), listen: listen}
+	o := options{brokers: splitList(brokers), group: group, redis: splitList(redisAddr), listen: listen, configPath: configPath}
 	switch {
 	case len(o.brokers) == 0:
 		return o, errors.New("--brokers: at least one broker is required")
