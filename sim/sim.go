@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -462,3 +463,7 @@ func refItems(o *event.Order, items []event.ItemRef) []event.ItemRef {
 func (b *builder) honestReason() string {
 	return pickOne(b, []string{"no_reason", "quality", "not_as_described"})
 }
+
+// AcceptedCarriers are the couriers the simulated shops accept for returns:
+// every one honest buyers use.
+func AcceptedCarriers() []string { return slices.Clone(retCarriers) }

@@ -25,6 +25,8 @@ Usage:
   sellerguard run    [flags]            the daemon: Kafka in, Redis state, API and metrics
   sellerguard demo   [flags]            everything in one process, with simulated traffic
   sellerguard check  [flags] REFUND_ID  print one refund's assessment (exit 0 approve, 3 review, 4 block)
+  sellerguard sim    [flags]            simulated, labelled traffic to Kafka or files
+  sellerguard eval   [flags]            detection quality on a simulated world through the real pipeline
   sellerguard help   [COMMAND]
 
 Run 'sellerguard COMMAND --help' for a command's flags.`
@@ -41,6 +43,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runDemo(ctx, rest, stdout, stderr)
 	case "check":
 		return runCheck(ctx, rest, stdout, stderr)
+	case "sim":
+		return runSim(ctx, rest, stdout, stderr)
+	case "eval":
+		return runEval(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) == 1 && rest[0] != "help" {
 			return run(ctx, []string{rest[0], "--help"}, stdout, stderr)
