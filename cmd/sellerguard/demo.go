@@ -64,6 +64,14 @@ type demoOptions struct {
 
 func demo(ctx context.Context, o demoOptions) error {
 	cfg := defaultConfig()
+	// The simulated shops, set up as their owners would: return warehouses
+	// and accepted couriers.
+	world := sim.New(sim.Config{Seed: o.seed, Start: time.Now().Add(-30 * 24 * time.Hour)})
+	set, err := rules.NewSet(cfg.Rules.Version, cfg.Rules, simShops(world, cfg.Rules, "shop-1", "shop-2"), nil)
+	if err != nil {
+		return err
+	}
+	cfg.set = set
 	brokers, stopKafka, err := kafkatest.NewCluster(3, cfg.Topics.all()...)
 	if err != nil {
 		return err
@@ -99,7 +107,7 @@ Flagged refunds appear below as the simulated traffic is assessed (Ctrl-C stops)
 	go func() {
 		defer wg.Done()
 		defer close(watch)
-		if err := feed(ctx, brokers, cfg.Topics, o, watch); err != nil && ctx.Err() == nil {
+		if err := feed(ctx, brokers, cfg.Topics, world, o, watch); err != nil && ctx.Err() == nil {
 			o.log.Error("simulator stopped", "err", err)
 		}
 	}()
@@ -120,14 +128,13 @@ func randomToken() string {
 
 // feed produces simulated scenes at the given rate and passes on the labels
 // of the malicious refunds so report can show how they were judged.
-func feed(ctx context.Context, brokers []string, t topics, o demoOptions, watch chan<- sim.Label) error {
+func feed(ctx context.Context, brokers []string, t topics, s *sim.Sim, o demoOptions, watch chan<- sim.Label) error {
 	writers := map[event.Kind]*ingest.Writer{}
 	for topic, kind := range t.inputs() {
 		w := ingest.NewWriter(brokers, topic)
 		defer w.Close()
 		writers[kind] = w
 	}
-	s := sim.New(sim.Config{Seed: o.seed, Start: time.Now().Add(-30 * 24 * time.Hour)})
 	tick := time.NewTicker(time.Duration(float64(time.Second) / o.rate))
 	defer tick.Stop()
 	for {
