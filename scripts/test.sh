@@ -17,4 +17,25 @@ fi
 
 go mod download
 go vet ./...
+# --- operations (issue 7) ---
+# Debian's prometheus (server and promtool) and docker-compose for the
+# dashboards module: alert rule unit tests, a live Prometheus scraping the
+# demo, and the compose file's check (skipped if docker-compose cannot be had).
+ops_need=()
+{ command -v prometheus && command -v promtool; } >/dev/null || ops_need+=(prometheus)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || ops_need+=(docker-compose)
+if [ ${#ops_need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "scripts/test.sh: installing ${ops_need[*]}" >&2
+  $sudo apt-get update -qq
+  for p in "${ops_need[@]}"; do
+    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$p" >/dev/null; then
+      [ "$p" = docker-compose ] || exit 1
+      echo "scripts/test.sh: could not install docker-compose; the compose check is skipped" >&2
+    fi
+  done
+fi
+(cd dashboards && go vet ./... && go test -count=1 ./...)
+# --- end operations ---
 go test -race -count=1 "$@" ./...
