@@ -169,6 +169,9 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 		if err := p.deadLetters.Publish(ctx, dead); err != nil {
 			return fmt.Errorf("detector: dead-letter: %w", err)
 		}
+		for _, d := range dead {
+			p.m.deadLetters.WithLabelValues(d.Headers["sellerguard-reason-code"]).Inc()
+		}
 	}
 	if len(events) == 0 {
 		return nil
@@ -201,10 +204,12 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 	set := p.rules.Load()
 	now := p.clock()
 	pending := make([]Pending, 0, len(loaded))
+	amounts := map[Ref]int64{}
 	for _, l := range loaded {
 		if !l.Found {
 			continue
 		}
+		amounts[l.Ref] = l.Case.Refund.AmountMinor
 		a := set.Assess(l.Case, now)
 		body, err := json.Marshal(a)
 		if err != nil {
@@ -219,6 +224,7 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 	}
 	var out []event.Raw
 	var changed []Pending
+	var previous []rules.Decision
 	for i, s := range saved {
 		switch s.Outcome {
 		case Stale:
@@ -235,6 +241,7 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 		}
 		out = append(out, event.Raw{Key: []byte(pd.RefundID), Value: msg})
 		changed = append(changed, pd)
+		previous = append(previous, s.Previous)
 	}
 	if len(out) > 0 {
 		if err := p.decisions.Publish(ctx, out); err != nil {
@@ -244,7 +251,7 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 			return fmt.Errorf("detector: mark published: %w", err)
 		}
 	}
-	p.observe(batch, origin, events, changed)
+	p.observe(batch, origin, events, changed, previous, amounts)
 	return nil
 }
 
@@ -292,7 +299,8 @@ func signature(a rules.Assessment) string {
 	return string(b)
 }
 
-func (p *Processor) observe(batch []event.Raw, origin []int, events []event.Event, changed []Pending) {
+func (p *Processor) observe(batch []event.Raw, origin []int, events []event.Event, changed []Pending,
+	previous []rules.Decision, amounts map[Ref]int64) {
 	now := p.clock()
 	for i, ev := range events {
 		p.m.events.WithLabelValues(string(ev.Kind())).Inc()
@@ -301,8 +309,19 @@ func (p *Processor) observe(batch []event.Raw, origin []int, events []event.Even
 		}
 		p.m.eventAge.Observe(now.Sub(ev.Head().OccurredAt).Seconds())
 	}
-	for _, c := range changed {
-		p.m.decisions.WithLabelValues(string(c.Assessment.Decision)).Inc()
+	for i, c := range changed {
+		d, prev := c.Assessment.Decision, previous[i]
+		p.m.decisions.WithLabelValues(string(d)).Inc()
+		p.m.scores.Observe(float64(c.Assessment.Score))
+		if prev != "" {
+			p.m.reassessed.Inc()
+		}
+		switch {
+		case d == rules.Block && prev != rules.Block:
+			p.m.blocked.WithLabelValues("entered").Add(float64(amounts[c.Ref]))
+		case d != rules.Block && prev == rules.Block:
+			p.m.blocked.WithLabelValues("left").Add(float64(amounts[c.Ref]))
+		}
 		for _, r := range c.Assessment.Reasons {
 			p.m.ruleHits.WithLabelValues(r.Rule).Inc()
 		}

@@ -17,6 +17,10 @@ type metrics struct {
 	assessments  prometheus.Counter
 	stale        prometheus.Counter
 	fanoutCapped prometheus.Counter
+	deadLetters  *prometheus.CounterVec
+	scores       prometheus.Histogram
+	reassessed   prometheus.Counter
+	blocked      *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -53,11 +57,28 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Name: "sellerguard_fanout_capped_total", Help: "Events whose touched refunds exceeded the fan-out cap.",
 		}),
 	}
+	m.deadLetters = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sellerguard_dead_letters_total", Help: "Invalid input events acknowledged by the dead-letter topic, by reason.",
+	}, []string{"reason"})
+	m.scores = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "sellerguard_assessment_score", Help: "Scores of published assessments; review and block thresholds are bucket edges.",
+		Buckets: []float64{10, 20, 30, 40, 50, 60, 70, 85, 90, 95, 99, 100},
+	})
+	m.reassessed = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sellerguard_reassessments_total", Help: "Published assessments that replaced an earlier one: a refund judged again on new evidence.",
+	})
+	m.blocked = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sellerguard_blocked_amount_minor_total",
+		Help: "Refund amounts (minor units) entering or leaving the block decision; entered minus left is what is held.",
+	}, []string{"transition"})
+	m.blocked.WithLabelValues("entered")
+	m.blocked.WithLabelValues("left")
 	for _, k := range event.Kinds {
 		m.events.WithLabelValues(string(k))
 	}
 	for _, r := range event.Reasons {
 		m.invalid.WithLabelValues(r)
+		m.deadLetters.WithLabelValues(r)
 	}
 	for _, c := range rules.Codes {
 		m.ruleHits.WithLabelValues(c)
@@ -65,6 +86,7 @@ func newMetrics(reg prometheus.Registerer) metrics {
 	for _, d := range []rules.Decision{rules.Approve, rules.Review, rules.Block} {
 		m.decisions.WithLabelValues(string(d))
 	}
-	reg.MustRegister(m.events, m.invalid, m.ruleHits, m.decisions, m.latency, m.eventAge, m.assessments, m.stale, m.fanoutCapped)
+	reg.MustRegister(m.events, m.invalid, m.ruleHits, m.decisions, m.latency, m.eventAge, m.assessments, m.stale, m.fanoutCapped,
+		m.deadLetters, m.scores, m.reassessed, m.blocked)
 	return m
 }

@@ -148,8 +148,9 @@ func TestExamples(t *testing.T) {
 		decision rules.Decision
 		rules    []string
 	}{
-		// R1002 reuses Alice's waybill days later: blocked.
-		{"R1002", rules.Block, []string{rules.TrackingReused}},
+		// R1002 reuses Alice's waybill days later: blocked; its buyer also
+		// threatens 12315 for money and claims three times the postage.
+		{"R1002", rules.Block, []string{rules.TrackingReused, rules.ShippingFeeInflated, rules.ExtortionMessage}},
 		// Alice's first use is flagged again, for review: she may be the victim.
 		{"R1001", rules.Review, []string{rules.TrackingReused}},
 	} {

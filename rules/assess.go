@@ -35,6 +35,20 @@ func assess(c Case, cfg Config, extra []finding, now time.Time) Assessment {
 	found = append(found, inspectionFailed(c, cfg.InspectionFailed)...)
 	found = append(found, parcelWeight(c, cfg)...)
 	found = append(found, multiAccountAddress(c, cfg.MultiAccountAddress)...)
+	hub := cfg.MultiAccountAddress.MaxAccounts // an address or phone with more accounts links nobody
+	found = append(found, returnSenderShared(c, cfg.ReturnSenderShared)...)
+	found = append(found, wrongItemSKUSwap(c, cfg.WrongItemSKUSwap, hub)...)
+	found = append(found, unacceptedCarrier(c, cfg.UnacceptedCarrier, cfg.AcceptedCarriers)...)
+	found = append(found, trackingInvalid(c, cfg.TrackingInvalid)...)
+	found = append(found, returnMisaddressed(c, cfg.ReturnMisaddressed, cfg.Warehouses)...)
+	found = append(found, orderContactAnomaly(c, cfg.OrderContactAnomaly)...)
+	found = append(found, orderBurst(c, cfg.OrderBurst, hub)...)
+	found = append(found, refundOnlyAbuse(c, cfg.RefundOnlyAbuse, hub)...)
+	found = append(found, missingItemContradicted(c, cfg.MissingItem)...)
+	found = append(found, shippingFeeInflated(c, cfg.ShippingFeeInflated, cfg.Warehouses)...)
+	found = append(found, stockoutClaimAbuse(c, cfg.StockoutClaimAbuse, hub)...)
+	found = append(found, extortionMessage(c, cfg.ExtortionMessage)...)
+	found = append(found, knownOffender(c, cfg.KnownOffender)...)
 
 	// Noisy-OR: independent signals each remove part of the doubt that is left.
 	doubt := 1.0

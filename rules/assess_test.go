@@ -171,6 +171,14 @@ func checkEvidenceOrder(t *testing.T, r rules.Reason) {
 			}
 			last = filled
 		}
+	default:
+		// The rest of the catalogue: every list of names is sorted, without
+		// duplicates; lists of objects are checked by the fixtures' order.
+		for key, v := range r.Evidence {
+			if list, ok := v.([]string); ok && (!slices.IsSorted(list) || len(slices.Compact(slices.Clone(list))) != len(list)) {
+				t.Errorf("%s: evidence %q = %v, want sorted without duplicates", r.Rule, key, list)
+			}
+		}
 	}
 }
 
@@ -303,6 +311,14 @@ type assessCase struct {
 	name string
 	c    rules.Case
 	want want
+	cfg  *rules.Config // nil: rules.Defaults()
+}
+
+func (tc assessCase) config() rules.Config {
+	if tc.cfg != nil {
+		return *tc.cfg
+	}
+	return rules.Defaults()
 }
 
 // parcelCases are the single-refund cases, built in Go: a refund, its order and
@@ -341,7 +357,7 @@ func parcelCases() []assessCase {
 		return o, refund("R100", o, opts...)
 	}
 	var cases []assessCase
-	add := func(name string, c rules.Case, w want) { cases = append(cases, assessCase{name, c, w}) }
+	add := func(name string, c rules.Case, w want) { cases = append(cases, assessCase{name: name, c: c, want: w}) }
 
 	// tracking_reused needs other refunds: see the fixtures. Its honest base case:
 	o, r := with(coat)
@@ -436,15 +452,34 @@ func parcelCases() []assessCase {
 // a refund is built as the service builds it: its order, the parcel on its
 // waybill (or linked to it by the warehouse), and the other refunds naming
 // that waybill with their orders.
+//
+// The history, linked orders and messages of a refund are built the same way:
+// the refunds and orders of its own account and of the accounts in the links
+// (history, linked orders), and the messages of its buyer. What the store
+// knows beyond the fixture's refunds goes in history; sender links and
+// offenses are given per refund; now is the shop clock; config is the shop's
+// setup over the defaults.
 type world struct {
-	Description  string              `json:"description"`
-	Orders       []*event.Order      `json:"orders"`
-	Refunds      []*event.Refund     `json:"refunds"`
-	Parcel       *parcelJSON         `json:"parcel"`
-	AddressLinks []rules.Link        `json:"address_links"`
-	PhoneLinks   []rules.Link        `json:"phone_links"`
-	BuyerRefunds map[string][]string `json:"buyer_refunds"`
-	Want         map[string]want     `json:"want"` // by refund id
+	Description  string                           `json:"description"`
+	Config       *shopSetup                       `json:"config"`
+	Now          time.Time                        `json:"now"`
+	Orders       []*event.Order                   `json:"orders"`
+	Refunds      []*event.Refund                  `json:"refunds"`
+	Parcel       *parcelJSON                      `json:"parcel"`
+	AddressLinks []rules.Link                     `json:"address_links"`
+	PhoneLinks   []rules.Link                     `json:"phone_links"`
+	BuyerRefunds map[string][]string              `json:"buyer_refunds"`
+	History      map[string][]rules.RefundSummary `json:"history"`
+	Messages     []*event.Message                 `json:"messages"`
+	SenderLinks  map[string][]rules.SenderLink    `json:"sender_links"` // by refund id
+	Offenses     map[string][]rules.Offense       `json:"offenses"`     // by refund id
+	Want         map[string]want                  `json:"want"`         // by refund id
+}
+
+// shopSetup is what a shop configures about itself, plus rule overrides.
+type shopSetup struct {
+	Warehouses       []event.Address `json:"warehouses"`
+	AcceptedCarriers []string        `json:"accepted_carriers"`
 }
 
 type parcelJSON struct {
@@ -453,7 +488,18 @@ type parcelJSON struct {
 	Status     string            `json:"status"`
 	RefundID   string            `json:"refund_id"`
 	WeightG    *int64            `json:"weight_g"`
+	Sender     *event.Address    `json:"sender"`
+	Recipient  *event.Address    `json:"recipient"`
 	Inspection *event.Inspection `json:"inspection"`
+}
+
+func (w *world) config() *rules.Config {
+	if w.Config == nil {
+		return nil
+	}
+	cfg := rules.Defaults()
+	cfg.Warehouses, cfg.AcceptedCarriers = w.Config.Warehouses, w.Config.AcceptedCarriers
+	return &cfg
 }
 
 func (w *world) caseFor(t *testing.T, refundID string) rules.Case {
@@ -467,18 +513,57 @@ func (w *world) caseFor(t *testing.T, refundID string) rules.Case {
 		t.Fatalf("want names refund %s, which the fixture does not hold", refundID)
 	}
 	r := w.Refunds[i]
-	c := rules.Case{Refund: r, Order: orders[r.OrderID], AddressLinks: w.AddressLinks, PhoneLinks: w.PhoneLinks, BuyerRefunds: w.BuyerRefunds}
+	c := rules.Case{Refund: r, Order: orders[r.OrderID], AddressLinks: w.AddressLinks, PhoneLinks: w.PhoneLinks, BuyerRefunds: w.BuyerRefunds,
+		Now: w.Now, SenderLinks: w.SenderLinks[r.RefundID], Offenses: w.Offenses[r.RefundID]}
+	linked := map[string]bool{r.BuyerID: true}
+	for _, l := range slices.Concat(w.AddressLinks, w.PhoneLinks) {
+		linked[l.BuyerID] = true
+	}
+	for _, o := range w.Orders {
+		if linked[o.BuyerID] && o.OrderID != r.OrderID {
+			c.LinkedOrders = append(c.LinkedOrders, o)
+		}
+	}
+	for _, o := range w.Refunds {
+		if linked[o.BuyerID] {
+			if c.History == nil {
+				c.History = map[string][]rules.RefundSummary{}
+			}
+			c.History[o.BuyerID] = append(c.History[o.BuyerID], rules.RefundSummary{RefundID: o.RefundID, OrderID: o.OrderID,
+				Kind: o.RefundKind, Reason: o.Reason, Status: o.Status, RequestedAt: o.RequestedAt})
+		}
+	}
+	for buyer, rs := range w.History {
+		if linked[buyer] {
+			if c.History == nil {
+				c.History = map[string][]rules.RefundSummary{}
+			}
+			c.History[buyer] = append(c.History[buyer], rs...)
+		}
+	}
+	for _, m := range w.Messages {
+		if m.BuyerID == r.BuyerID {
+			c.Messages = append(c.Messages, m)
+		}
+	}
 	if r.ReturnShipment != nil {
 		for _, o := range w.Refunds {
-			if o != r && o.ReturnShipment != nil && o.ReturnShipment.TrackingNo == r.ReturnShipment.TrackingNo {
+			if o != r && o.ReturnShipment != nil && sameWaybill(o.ReturnShipment.TrackingNo, r.ReturnShipment.TrackingNo) {
 				c.WaybillRefunds = append(c.WaybillRefunds, rules.Related{Refund: o, Order: orders[o.OrderID]})
 			}
 		}
 	}
-	if p := w.Parcel; p != nil && (p.RefundID == r.RefundID || r.ReturnShipment != nil && r.ReturnShipment.TrackingNo == p.TrackingNo) {
-		c.Parcel = &rules.Parcel{TrackingNo: p.TrackingNo, Carrier: p.Carrier, Status: p.Status, RefundID: p.RefundID, WeightG: p.WeightG, Inspection: p.Inspection}
+	if p := w.Parcel; p != nil && (p.RefundID == r.RefundID || r.ReturnShipment != nil && sameWaybill(r.ReturnShipment.TrackingNo, p.TrackingNo)) {
+		c.Parcel = &rules.Parcel{TrackingNo: p.TrackingNo, Carrier: p.Carrier, Status: p.Status, RefundID: p.RefundID, WeightG: p.WeightG,
+			Sender: p.Sender, Recipient: p.Recipient, Inspection: p.Inspection}
 	}
 	return c
+}
+
+// sameWaybill compares waybill numbers as the store does: normalized.
+func sameWaybill(a, b string) bool {
+	na := rules.NormalizeTracking(a)
+	return na != "" && na == rules.NormalizeTracking(b)
 }
 
 func fixtureCases(t *testing.T) []assessCase {
@@ -514,14 +599,14 @@ func fixtureCases(t *testing.T) []assessCase {
 			if wr.Decision == "" {
 				t.Fatalf("%s: want %s has no decision", file, id)
 			}
-			cases = append(cases, assessCase{name: name + "/" + id, c: w.caseFor(t, id), want: wr})
+			cases = append(cases, assessCase{name: name + "/" + id, c: w.caseFor(t, id), want: wr, cfg: w.config()})
 		}
 	}
 	return cases
 }
 
 func allCases(t *testing.T) []assessCase {
-	return append(parcelCases(), fixtureCases(t)...)
+	return slices.Concat(parcelCases(), catalogueCases(), fixtureCases(t))
 }
 
 // ---- tests ---------------------------------------------------------------
@@ -529,7 +614,7 @@ func allCases(t *testing.T) []assessCase {
 func TestAssess(t *testing.T) {
 	for _, tc := range allCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
-			got := rules.Assess(tc.c, rules.Defaults(), now)
+			got := rules.Assess(tc.c, tc.config(), now)
 			checkAssessment(t, tc.c, got, tc.want)
 		})
 	}
@@ -545,11 +630,11 @@ func TestAssessWaybillRefundsOrderIndependent(t *testing.T) {
 		}
 		tested++
 		t.Run(tc.name, func(t *testing.T) {
-			base := rules.Assess(tc.c, rules.Defaults(), now)
+			base := rules.Assess(tc.c, tc.config(), now)
 			for _, perm := range permutations(tc.c.WaybillRefunds) {
 				c := tc.c
 				c.WaybillRefunds = perm
-				if got := rules.Assess(c, rules.Defaults(), now); !reflect.DeepEqual(got, base) {
+				if got := rules.Assess(c, tc.config(), now); !reflect.DeepEqual(got, base) {
 					t.Errorf("with waybill refunds %v:\n got %s\nwant %s", refundIDs(perm), jsonText(t, got), jsonText(t, base))
 				}
 			}
@@ -583,20 +668,29 @@ func refundIDs(rs []rules.Related) []string {
 }
 
 // Assess is a pure function: the same case gives the same assessment, also when
-// the address links come in another order. Map iteration inside Assess is
-// random, so each case runs several times.
+// the links, histories, linked orders, sender links, messages and offenses
+// come in another order. Map iteration inside Assess is random, so each case
+// runs several times.
 func TestAssessDeterministic(t *testing.T) {
 	for _, tc := range allCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
-			base := rules.Assess(tc.c, rules.Defaults(), now)
+			base := rules.Assess(tc.c, tc.config(), now)
 			for range 10 {
 				c := tc.c
-				c.AddressLinks = slices.Clone(c.AddressLinks)
-				c.PhoneLinks = slices.Clone(c.PhoneLinks)
-				slices.Reverse(c.AddressLinks)
-				slices.Reverse(c.PhoneLinks)
+				c.AddressLinks = reversed(c.AddressLinks)
+				c.PhoneLinks = reversed(c.PhoneLinks)
+				c.LinkedOrders = reversed(c.LinkedOrders)
+				c.SenderLinks = reversed(c.SenderLinks)
+				c.Messages = reversed(c.Messages)
+				c.Offenses = reversed(c.Offenses)
+				if c.History != nil {
+					c.History = map[string][]rules.RefundSummary{}
+					for b, rs := range tc.c.History {
+						c.History[b] = reversed(rs)
+					}
+				}
 				for _, cc := range []rules.Case{tc.c, c} {
-					if got := rules.Assess(cc, rules.Defaults(), now); !reflect.DeepEqual(got, base) {
+					if got := rules.Assess(cc, tc.config(), now); !reflect.DeepEqual(got, base) {
 						t.Fatalf("assessments differ:\n%s\n%s", jsonText(t, got), jsonText(t, base))
 					}
 				}
@@ -605,9 +699,24 @@ func TestAssessDeterministic(t *testing.T) {
 	}
 }
 
+func reversed[T any](s []T) []T {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
+}
+
 // firingCases holds one case per rule in which that rule, and only it, fires
-// with the defaults.
+// with the defaults and the test shop's setup (shopConfig).
 func firingCases() map[string]rules.Case {
+	cases := catalogueFiringCases()
+	for code, c := range coreFiringCases() {
+		cases[code] = c
+	}
+	return cases
+}
+
+// coreFiringCases are the firing cases of the first five rules.
+func coreFiringCases() map[string]rules.Case {
 	const yt = "YT8800000000002"
 	coat := order("T200", "tb_bea", item("COAT", 1, 1450))
 	twoCoats := order("T201", "tb_bea", item("COAT", 2, 1450))
@@ -635,6 +744,9 @@ func TestDisabledRulesDoNotFire(t *testing.T) {
 		rules.LowWeightReturn:     func(c *rules.Config) { c.LowWeightReturn.Enabled = false },
 		rules.MultiAccountAddress: func(c *rules.Config) { c.MultiAccountAddress.Enabled = false },
 	}
+	for code, off := range catalogueSwitches() {
+		disable[code] = off
+	}
 	firing := firingCases()
 	for _, code := range rules.Codes {
 		t.Run(code, func(t *testing.T) {
@@ -642,10 +754,10 @@ func TestDisabledRulesDoNotFire(t *testing.T) {
 			if !ok || disable[code] == nil {
 				t.Fatalf("no firing case or switch for rule %s", code)
 			}
-			if on := rules.Assess(c, rules.Defaults(), now); !slices.Equal(codes(on), []string{code}) {
+			if on := rules.Assess(c, shopConfig(), now); !slices.Equal(codes(on), []string{code}) {
 				t.Fatalf("enabled: rules = %v, want [%s]", codes(on), code)
 			}
-			cfg := rules.Defaults()
+			cfg := shopConfig()
 			disable[code](&cfg)
 			off := rules.Assess(c, cfg, now)
 			if slices.Contains(codes(off), code) {
@@ -662,7 +774,7 @@ func TestDisabledRulesDoNotFire(t *testing.T) {
 		})
 	}
 	t.Run("all", func(t *testing.T) {
-		cfg := rules.Defaults()
+		cfg := shopConfig()
 		for _, off := range disable {
 			off(&cfg)
 		}
@@ -798,7 +910,7 @@ func validate(t *testing.T, sch *jsonschema.Schema, v any) error {
 func TestAssessmentMatchesSchema(t *testing.T) {
 	sch := assessmentSchema(t)
 	for _, tc := range allCases(t) {
-		a := rules.Assess(tc.c, rules.Defaults(), now)
+		a := rules.Assess(tc.c, tc.config(), now)
 		if err := validate(t, sch, a); err != nil {
 			t.Errorf("%s: %s\n%v", tc.name, jsonText(t, a), err)
 		}

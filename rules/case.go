@@ -11,15 +11,31 @@ import (
 // Rule codes from the contract's detection catalogue. They are stable: they
 // appear in assessments, decision events, metrics and dashboards.
 const (
-	TrackingReused      = "tracking_reused"
-	EmptyParcel         = "empty_parcel"
-	InspectionFailed    = "inspection_failed"
-	LowWeightReturn     = "low_weight_return"
-	MultiAccountAddress = "multi_account_address"
+	TrackingReused          = "tracking_reused"
+	EmptyParcel             = "empty_parcel"
+	InspectionFailed        = "inspection_failed"
+	LowWeightReturn         = "low_weight_return"
+	MultiAccountAddress     = "multi_account_address"
+	ReturnSenderShared      = "return_sender_shared"
+	WrongItemSKUSwap        = "wrong_item_sku_swap"
+	UnacceptedCarrier       = "unaccepted_carrier"
+	TrackingInvalid         = "tracking_invalid"
+	ReturnMisaddressed      = "return_misaddressed"
+	OrderContactAnomaly     = "order_contact_anomaly"
+	OrderBurst              = "order_burst"
+	RefundOnlyAbuse         = "refund_only_abuse"
+	MissingItemContradicted = "missing_item_contradicted"
+	ShippingFeeInflated     = "shipping_fee_inflated"
+	StockoutClaimAbuse      = "stockout_claim_abuse"
+	ExtortionMessage        = "extortion_message"
+	KnownOffender           = "known_offender"
 )
 
 // Codes lists the implemented rule codes, so metrics can start at zero.
-var Codes = []string{TrackingReused, EmptyParcel, InspectionFailed, LowWeightReturn, MultiAccountAddress}
+var Codes = []string{TrackingReused, EmptyParcel, InspectionFailed, LowWeightReturn, MultiAccountAddress,
+	ReturnSenderShared, WrongItemSKUSwap, UnacceptedCarrier, TrackingInvalid, ReturnMisaddressed,
+	OrderContactAnomaly, OrderBurst, RefundOnlyAbuse, MissingItemContradicted, ShippingFeeInflated,
+	StockoutClaimAbuse, ExtortionMessage, KnownOffender}
 
 // Case is everything known around one refund.
 type Case struct {

@@ -131,7 +131,7 @@ func (s stack) produce(t *testing.T, recs []record) {
 	}
 }
 
-func (s stack) get(t *testing.T, path, token string) (int, []byte) {
+func (s stack) get(t testing.TB, path, token string) (int, []byte) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, s.base+path, nil)
 	if token != "" {
@@ -147,7 +147,13 @@ func (s stack) get(t *testing.T, path, token string) (int, []byte) {
 }
 
 // waitDecision polls the API until the refund has the wanted decision.
-func (s stack) waitDecision(t *testing.T, refund string, want rules.Decision) rules.Assessment {
+func (s stack) waitDecision(t testing.TB, refund string, want rules.Decision) rules.Assessment {
+	t.Helper()
+	return s.waitAssessment(t, refund, string(want), func(a rules.Assessment) bool { return a.Decision == want })
+}
+
+// waitAssessment polls the API until the refund's assessment satisfies ok.
+func (s stack) waitAssessment(t testing.TB, refund, what string, ok func(rules.Assessment) bool) rules.Assessment {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var a rules.Assessment
@@ -157,13 +163,13 @@ func (s stack) waitDecision(t *testing.T, refund string, want rules.Decision) ru
 			if err := json.Unmarshal(body, &a); err != nil {
 				t.Fatal(err)
 			}
-			if a.Decision == want {
+			if ok(a) {
 				return a
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("%s: decision %q after 30s, want %q", refund, a.Decision, want)
+	t.Fatalf("%s: %s %d %v after 30s, want %s", refund, a.Decision, a.Score, a.Reasons, what)
 	return a
 }
 
@@ -183,8 +189,9 @@ func TestEndToEndExamples(t *testing.T) {
 	s.produce(t, recs)
 
 	s.waitDecision(t, "R1001", rules.Review)
-	a := s.waitDecision(t, "R1002", rules.Block)
-	if len(a.Reasons) != 1 || a.Reasons[0].Rule != rules.TrackingReused || a.Reasons[0].Severity != "critical" {
+	// Every example counted: waybill reuse, postage and the 12315 threat.
+	a := s.waitAssessment(t, "R1002", "three reasons", func(a rules.Assessment) bool { return len(a.Reasons) == 3 })
+	if a.Decision != rules.Block || len(a.Reasons) != 3 || a.Reasons[0].Rule != rules.TrackingReused || a.Reasons[0].Severity != "critical" {
 		t.Errorf("R1002 reasons %+v", a.Reasons)
 	}
 
@@ -221,11 +228,17 @@ func TestEndToEndExamples(t *testing.T) {
 	// The decision topic carries each change, valid against the contract,
 	// and the broken message went to the dead-letter topic with its reason.
 	decisionSchema := compileSchema(t, "decision.schema.json")
-	last := map[string]map[string]any{}
+	all := map[string][]map[string]any{}
+	last := func(id string) map[string]any {
+		if ds := all[id]; len(ds) > 0 {
+			return ds[len(ds)-1]
+		}
+		return nil
+	}
 	var dead []*kgo.Record
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	for (last["R1001"] == nil || last["R1002"] == nil || len(dead) == 0) && ctx.Err() == nil {
+	for (last("R1002") == nil || last("R1002")["score"] != 99.0 || last("R1001") == nil || len(dead) == 0) && ctx.Err() == nil {
 		s.client.PollFetches(ctx).EachRecord(func(r *kgo.Record) {
 			if r.Topic == s.cfg.Topics.DeadLetter {
 				dead = append(dead, r)
@@ -239,14 +252,20 @@ func TestEndToEndExamples(t *testing.T) {
 			if string(r.Key) != d["refund_id"] {
 				t.Errorf("decision key %q for refund %v", r.Key, d["refund_id"])
 			}
-			last[d["refund_id"].(string)] = d
+			all[d["refund_id"].(string)] = append(all[d["refund_id"].(string)], d)
 		})
 	}
-	if d := last["R1002"]; d == nil || d["decision"] != "block" || !slices.Contains(anySlice(d["event_ids"]), "r-R1002-1") {
-		t.Errorf("R1002 decision event %v", d)
+	// The change R1002's own event caused names it, for both refunds.
+	for _, id := range []string{"R1001", "R1002"} {
+		if !slices.ContainsFunc(all[id], func(d map[string]any) bool { return slices.Contains(anySlice(d["event_ids"]), "r-R1002-1") }) {
+			t.Errorf("no decision of %s names r-R1002-1: %v", id, all[id])
+		}
 	}
-	if d := last["R1001"]; d == nil || d["decision"] != "review" || !slices.Contains(anySlice(d["event_ids"]), "r-R1002-1") {
-		t.Errorf("R1001 decision event %v", d)
+	if d := last("R1002"); d == nil || d["decision"] != "block" {
+		t.Errorf("R1002 last decision event %v", d)
+	}
+	if d := last("R1001"); d == nil || d["decision"] != "review" {
+		t.Errorf("R1001 last decision event %v", d)
 	}
 	if len(dead) != 1 || string(dead[0].Value) != `{"event_id": "x", "oops"` || header(dead[0], "sellerguard-source-topic") != s.cfg.Topics.Refunds ||
 		header(dead[0], "sellerguard-reason-code") != "bad_json" {
@@ -286,9 +305,7 @@ func TestEndToEndShuffledAndDuplicated(t *testing.T) {
 	}
 	rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
 	s.produce(t, in)
-	if a := s.waitDecision(t, "R1002", rules.Block); a.Score != 95 {
-		t.Errorf("R1002 score %d", a.Score)
-	}
+	s.waitAssessment(t, "R1002", "block at 99", func(a rules.Assessment) bool { return a.Decision == rules.Block && a.Score == 99 })
 	if a := s.waitDecision(t, "R1001", rules.Review); a.Score != 60 {
 		t.Errorf("R1001 score %d", a.Score)
 	}
