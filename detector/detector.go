@@ -94,6 +94,15 @@ type Config struct {
 	// Rules is the rule set in force; Processor.SetRules swaps it at run time.
 	Rules *rules.Set
 	Clock func() time.Time
+	// Offenders fills each case's Offenses before it is assessed (an
+	// offender.Book); nil leaves them empty.
+	Offenders Offenders
+}
+
+// Offenders finds earlier confirmed frauds matching cases, with at most one
+// round trip for the whole batch. cases[i] belongs to shops[i].
+type Offenders interface {
+	LookupAll(ctx context.Context, shops []string, cases []rules.Case) ([][]rules.Offense, error)
 }
 
 // Validate names the first bad field.
@@ -122,6 +131,7 @@ type Processor struct {
 	assessments Assessments
 	decisions   Publisher
 	deadLetters Publisher
+	offenders   Offenders
 	log         *slog.Logger
 	m           metrics
 }
@@ -136,7 +146,7 @@ func New(cfg Config, facts Facts, assessments Assessments, decisions, deadLetter
 		cfg.Clock = time.Now
 	}
 	p := &Processor{topics: cfg.Topics, clock: cfg.Clock, facts: facts, assessments: assessments,
-		decisions: decisions, deadLetters: deadLetters, log: log, m: newMetrics(reg)}
+		decisions: decisions, deadLetters: deadLetters, offenders: cfg.Offenders, log: log, m: newMetrics(reg)}
 	p.SetRules(cfg.Rules)
 	return p, nil
 }
@@ -200,6 +210,9 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 	loaded, err := p.facts.Load(ctx, refs)
 	if err != nil {
 		return fmt.Errorf("detector: load cases: %w", err)
+	}
+	if err := p.lookupOffenders(ctx, loaded); err != nil {
+		return err
 	}
 	set := p.rules.Load()
 	now := p.clock()
@@ -326,4 +339,30 @@ func (p *Processor) observe(batch []event.Raw, origin []int, events []event.Even
 			p.m.ruleHits.WithLabelValues(r.Rule).Inc()
 		}
 	}
+}
+
+// lookupOffenders fills the loaded cases' Offenses in one call.
+func (p *Processor) lookupOffenders(ctx context.Context, loaded []Loaded) error {
+	if p.offenders == nil {
+		return nil
+	}
+	idx := make([]int, 0, len(loaded))
+	shops := make([]string, 0, len(loaded))
+	cases := make([]rules.Case, 0, len(loaded))
+	for i, l := range loaded {
+		if l.Found {
+			idx, shops, cases = append(idx, i), append(shops, l.Shop), append(cases, l.Case)
+		}
+	}
+	if len(cases) == 0 {
+		return nil
+	}
+	offs, err := p.offenders.LookupAll(ctx, shops, cases)
+	if err != nil {
+		return fmt.Errorf("detector: known offenders: %w", err)
+	}
+	for j, i := range idx {
+		loaded[i].Case.Offenses = offs[j]
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/sellerguard/sellerguard/kafkatest"
+	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/redistest"
 )
 
@@ -105,7 +106,7 @@ func TestConfigReload(t *testing.T) {
 	brokers := kafkatest.Start(t, cfg.Topics.all()...)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	d, err := newDaemon(ctx, options{brokers: brokers, group: "reload", redis: []string{redistest.Start(t)}, listen: "127.0.0.1:0",
+	d, err := newDaemon(ctx, options{offenderKey: offender.RandomKey(), brokers: brokers, group: "reload", redis: []string{redistest.Start(t)}, listen: "127.0.0.1:0",
 		config: cfg, configPath: path, log: slog.New(slog.NewTextHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

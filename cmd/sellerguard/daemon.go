@@ -20,6 +20,7 @@ import (
 	"github.com/sellerguard/sellerguard/api"
 	"github.com/sellerguard/sellerguard/detector"
 	"github.com/sellerguard/sellerguard/ingest"
+	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/store"
 )
 
@@ -33,7 +34,10 @@ type options struct {
 	// configPath is watched for changes (and reread on SIGHUP); "" for none.
 	configPath string
 	tokens     []api.Token
-	log        *slog.Logger
+	// offenderKey keys the hashes of known offenders: the same on every
+	// instance, kept forever.
+	offenderKey string
+	log         *slog.Logger
 }
 
 // daemon is one running SellerGuard: the processor, its consumer and the HTTP
@@ -50,6 +54,7 @@ type daemon struct {
 	configPath string
 	config     fileConfig
 	reloads    *prometheus.CounterVec
+	offenders  *offender.Book
 }
 
 func newDaemon(ctx context.Context, o options) (*daemon, error) {
@@ -80,8 +85,20 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	decisions := ingest.NewWriter(o.brokers, o.config.Topics.Decisions)
 	deadLetters := ingest.NewWriter(o.brokers, o.config.Topics.DeadLetter)
 	d.writers = []*ingest.Writer{decisions, deadLetters}
+	hasher, err := offender.NewHasher([]byte(o.offenderKey))
+	if err != nil {
+		return fail(fmt.Errorf("--offender-key: %w", err))
+	}
+	filter, err := offender.NewFilter(1_000_000, 0.001)
+	if err != nil {
+		return fail(err)
+	}
+	d.offenders = offender.NewBook(hasher, filter, st, reg)
+	if err := d.offenders.Load(tctx); err != nil {
+		return fail(err)
+	}
 	inputs := o.config.Topics.inputs()
-	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set}, st, st, decisions, deadLetters, reg, o.log)
+	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set, Offenders: d.offenders}, st, st, decisions, deadLetters, reg, o.log)
 	if err != nil {
 		return fail(err)
 	}
@@ -98,7 +115,9 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 		{Name: "redis", Ping: st.Ping},
 		{Name: "kafka", Ping: func(ctx context.Context) error { return ingest.Ping(ctx, o.brokers) }},
 	}
-	d.httpServer = &http.Server{Handler: api.New(st, tokens, checks, reg, reg, o.log), ReadHeaderTimeout: 10 * time.Second}
+	srv := api.New(st, tokens, checks, reg, reg, o.log)
+	srv.HandleOffenders(d.offenders)
+	d.httpServer = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	if d.listener, err = net.Listen("tcp", o.listen); err != nil {
 		return fail(fmt.Errorf("listen: %w", err))
 	}
@@ -118,6 +137,7 @@ func (d *daemon) run(ctx context.Context) error {
 	if d.configPath != "" {
 		go d.watchConfig(ctx, 2*time.Second)
 	}
+	go d.offenders.Run(ctx, 5*time.Second, time.Hour, d.log)
 	consumed := d.consumer.Run(ctx)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -198,6 +218,7 @@ func runDaemon(ctx context.Context, args []string, _, stderr io.Writer) int {
 	tokensFile := fs.String("tokens-file", "", "YAML file of API tokens")
 	adminToken := fs.String("admin-token", "", "one bootstrap token with the admin role over all shops")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	offenderKey := fs.String("offender-key", "", "secret (at least 16 bytes, e.g. openssl rand -hex 32) keying the hashes of known offenders; the same on every instance, and kept: another key orphans every confirmation")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -208,6 +229,10 @@ func runDaemon(ctx context.Context, args []string, _, stderr io.Writer) int {
 	}
 	if o.log, err = newLogger(stderr, *logLevel); err != nil {
 		fmt.Fprintf(stderr, "sellerguard run: %v\n", err)
+		return exitUsage
+	}
+	if o.offenderKey = *offenderKey; len(o.offenderKey) < offender.MinKeyLen {
+		fmt.Fprintf(stderr, "sellerguard run: --offender-key: required, at least %d bytes (e.g. openssl rand -hex 32)\n", offender.MinKeyLen)
 		return exitUsage
 	}
 	d, err := newDaemon(ctx, o)

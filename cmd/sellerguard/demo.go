@@ -19,6 +19,7 @@ import (
 	"github.com/sellerguard/sellerguard/event"
 	"github.com/sellerguard/sellerguard/ingest"
 	"github.com/sellerguard/sellerguard/kafkatest"
+	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/rules"
 	"github.com/sellerguard/sellerguard/sim"
 )
@@ -83,7 +84,7 @@ func demo(ctx context.Context, o demoOptions) error {
 	}
 	defer rds.Close()
 	token := randomToken()
-	d, err := newDaemon(ctx, options{brokers: brokers, group: "sellerguard-demo", redis: []string{rds.Addr()}, listen: o.listen,
+	d, err := newDaemon(ctx, options{offenderKey: offender.RandomKey(), brokers: brokers, group: "sellerguard-demo", redis: []string{rds.Addr()}, listen: o.listen,
 		config: cfg, tokens: []api.Token{{Token: token, Shop: "*", Role: api.RoleAdmin, Name: "demo"}}, log: o.log})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/sellerguard/sellerguard/event"
 	"github.com/sellerguard/sellerguard/ingest"
 	"github.com/sellerguard/sellerguard/kafkatest"
+	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/rules"
 	"github.com/sellerguard/sellerguard/sim"
 )
@@ -120,7 +121,7 @@ func evaluateWorld(ctx context.Context, seed uint64, scenes int, redisAddrs []st
 	defer stopKafka()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	d, err := newDaemon(ctx, options{brokers: brokers, group: "eval", redis: redisAddrs, listen: "127.0.0.1:0", config: cfg, log: log})
+	d, err := newDaemon(ctx, options{offenderKey: offender.RandomKey(), brokers: brokers, group: "eval", redis: redisAddrs, listen: "127.0.0.1:0", config: cfg, log: log})
 	if err != nil {
 		return sim.Report{}, err
 	}

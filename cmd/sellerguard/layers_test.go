@@ -30,6 +30,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{"store", []string{kafkaGo, mod + "ingest", mod + "api"}, []string{"net/http"}},
 		{"ingest", []string{goRedis, mod + "store", mod + "detector", mod + "rules"}, []string{"net/http"}},
 		{"api", []string{kafkaGo, goRedis, mod + "store", mod + "ingest"}, nil},
+		{"offender", []string{kafkaGo, goRedis, mod + "store", mod + "detector", mod + "ingest", mod + "api"}, []string{"net/http"}},
 		{"sim", []string{kafkaGo, goRedis, prom}, []string{"net/http"}},
 	} {
 		deps := goList(t, "{{.ImportPath}}", "-deps", mod+tc.pkg)
