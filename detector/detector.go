@@ -183,6 +183,22 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 			p.m.deadLetters.WithLabelValues(d.Headers["sellerguard-reason-code"]).Inc()
 		}
 	}
+	arrived := make([]time.Time, len(events))
+	for i, o := range origin {
+		arrived[i] = batch[o].Time
+	}
+	return p.handle(ctx, events, arrived)
+}
+
+// Ingest handles events that came another way than the stream (a refund
+// workflow asking synchronously): the same facts, assessments and decisions.
+func (p *Processor) Ingest(ctx context.Context, events []event.Event) error {
+	return p.handle(ctx, events, make([]time.Time, len(events)))
+}
+
+// handle runs valid events through facts and assessments; arrived[i] is when
+// events[i] reached its topic (zero when unknown).
+func (p *Processor) handle(ctx context.Context, events []event.Event, arrived []time.Time) error {
 	if len(events) == 0 {
 		return nil
 	}
@@ -264,7 +280,7 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 			return fmt.Errorf("detector: mark published: %w", err)
 		}
 	}
-	p.observe(batch, origin, events, changed, previous, amounts)
+	p.observe(arrived, events, changed, previous, amounts)
 	return nil
 }
 
@@ -312,12 +328,12 @@ func signature(a rules.Assessment) string {
 	return string(b)
 }
 
-func (p *Processor) observe(batch []event.Raw, origin []int, events []event.Event, changed []Pending,
+func (p *Processor) observe(arrived []time.Time, events []event.Event, changed []Pending,
 	previous []rules.Decision, amounts map[Ref]int64) {
 	now := p.clock()
 	for i, ev := range events {
 		p.m.events.WithLabelValues(string(ev.Kind())).Inc()
-		if t := batch[origin[i]].Time; !t.IsZero() {
+		if t := arrived[i]; !t.IsZero() {
 			p.m.latency.Observe(now.Sub(t).Seconds())
 		}
 		p.m.eventAge.Observe(now.Sub(ev.Head().OccurredAt).Seconds())

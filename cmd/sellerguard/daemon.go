@@ -117,6 +117,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	}
 	srv := api.New(st, tokens, checks, reg, reg, o.log)
 	srv.HandleOffenders(d.offenders)
+	srv.HandleAssess(d.processor)
 	d.httpServer = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	if d.listener, err = net.Listen("tcp", o.listen); err != nil {
 		return fail(fmt.Errorf("listen: %w", err))

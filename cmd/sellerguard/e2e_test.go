@@ -34,6 +34,7 @@ const (
 	adminToken = "admin-token-0123456789"
 	shop1Token = "shop-1-token-0123456789"
 	shop2Token = "shop-2-token-0123456789"
+	reviewer1  = "shop-1-reviewer-0123456789"
 )
 
 type stack struct {
@@ -61,6 +62,7 @@ func startDaemon(t testing.TB, brokers []string, redisAddr string) stack {
 			{Token: adminToken, Shop: "*", Role: api.RoleAdmin},
 			{Token: shop1Token, Shop: "shop-1", Role: api.RoleViewer},
 			{Token: shop2Token, Shop: "shop-2", Role: api.RoleViewer},
+			{Token: reviewer1, Shop: "shop-1", Role: api.RoleReviewer},
 		}})
 	if err != nil {
 		t.Fatal(err)
