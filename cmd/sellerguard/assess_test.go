@@ -64,7 +64,9 @@ func TestSynchronousAssess(t *testing.T) {
 		{"not JSON", reviewer1, `{`, "bad_request", 400},
 	} {
 		code, got := s.post(t, "/v1/refunds/assess", tc.token, tc.body)
-		var e struct{ Error struct{ Code, Message string } }
+		var e struct {
+			Error struct{ Code, Message string }
+		}
 		_ = json.Unmarshal(got, &e)
 		if code != tc.code || e.Error.Code != tc.errCode {
 			t.Errorf("%s: %d %s, want %d %s", tc.name, code, got, tc.code, tc.errCode)
