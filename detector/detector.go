@@ -268,11 +268,15 @@ func (p *Processor) handle(ctx context.Context, events []event.Event, arrived []
 		if err != nil {
 			return fmt.Errorf("detector: encode decision %s: %w", pd.RefundID, err)
 		}
-		out = append(out, event.Raw{Key: []byte(pd.RefundID), Value: msg})
+		// A shop with enforcement off is assessed for its staff, but its
+		// refund workflow hears nothing.
+		if pd.Assessment.Mode != rules.ModeOff {
+			out = append(out, event.Raw{Key: []byte(pd.RefundID), Value: msg})
+		}
 		changed = append(changed, pd)
 		previous = append(previous, s.Previous)
 	}
-	if len(out) > 0 {
+	if len(changed) > 0 {
 		if err := p.decisions.Publish(ctx, out); err != nil {
 			return fmt.Errorf("detector: publish decisions: %w", err)
 		}
@@ -324,7 +328,9 @@ func signature(a rules.Assessment) string {
 		D rules.Decision
 		S int
 		R []rules.Reason
-	}{a.Decision, a.Score, a.Reasons})
+		A string
+		M string
+	}{a.Decision, a.Score, a.Reasons, a.Action, a.Mode})
 	return string(b)
 }
 

@@ -71,6 +71,8 @@ func assess(c Case, cfg Config, extra []finding, now time.Time) Assessment {
 	default:
 		a.Decision = Approve
 	}
+	a.Action = cfg.Actions.action(a, r.AmountMinor)
+	a.Mode, a.Enforced = cfg.Mode, cfg.Mode == ModeEnforce
 	return a
 }
 

@@ -143,6 +143,11 @@ type Assessment struct {
 	Reasons        []Reason  `json:"reasons"`
 	AssessedAt     time.Time `json:"assessed_at"`
 	RulesetVersion string    `json:"ruleset_version"`
+	// Action is what the refund workflow should do (refund_now …
+	// hold_and_refuse); Mode and Enforced say whether the shop acts on it.
+	Action   string `json:"action"`
+	Mode     string `json:"mode"`
+	Enforced bool   `json:"enforced"`
 }
 
 // Reason is one rule's finding with its evidence.

@@ -15,6 +15,10 @@ type Config struct {
 	ReviewScore int    `yaml:"review_score"` // score at or above which a refund goes to review
 	BlockScore  int    `yaml:"block_score"`  // score at or above which a refund is blocked
 
+	// Mode says whether decisions are acted on: off, shadow or enforce.
+	Mode    string       `yaml:"mode"`
+	Actions ActionPolicy `yaml:"actions"`
+
 	// The shop's own setup (set per shop in the config file).
 	Warehouses       []event.Address `yaml:"warehouses"`        // where returns must be addressed
 	AcceptedCarriers []string        `yaml:"accepted_carriers"` // empty: every carrier is accepted
@@ -195,6 +199,8 @@ func Defaults() Config {
 		Version:     "default-1",
 		ReviewScore: 40,
 		BlockScore:  85,
+		Mode:        ModeEnforce,
+		Actions:     defaultActions(),
 		TrackingReused: TrackingReusedConfig{
 			RuleConfig:           RuleConfig{Enabled: true, Weight: 95, Hard: true},
 			CombinedReturnWindow: 48 * time.Hour,
@@ -329,5 +335,8 @@ func (c Config) Validate() error {
 	check(ex.BlockAtMessages == 0 || ex.BlockAtMessages >= 2, "extortion_message.block_at_messages", "must be 0 (never) or at least 2")
 
 	weight("known_offender.weight", c.KnownOffender.Weight)
+	if err := c.Actions.validate(c.Mode); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
