@@ -97,6 +97,28 @@ type Config struct {
 	// Offenders fills each case's Offenses before it is assessed (an
 	// offender.Book); nil leaves them empty.
 	Offenders Offenders
+	// Holds counts automatic holds for the guardrails; nil: no guardrails.
+	Holds Holds
+}
+
+// Holds counts the refunds held automatically, for the guardrails.
+type Holds interface {
+	// Hold admits each hold while its rule and its shop are under their caps
+	// this hour; a refund admitted before stays admitted.
+	Hold(ctx context.Context, holds []Hold) ([]HoldResult, error)
+}
+
+// Hold asks to hold one refund under a rule (its scope) in an hour.
+type Hold struct {
+	Shop, Rule, RefundID, Hour string
+	RuleCap, ShopCap           int64
+}
+
+// HoldResult says whether a hold was admitted and, if not, which cap it met.
+type HoldResult struct {
+	Admitted bool
+	Scope    string // the rule code or "shop" whose cap was met
+	Held     int64  // refunds held under that scope this hour
 }
 
 // Offenders finds earlier confirmed frauds matching cases, with at most one
@@ -132,6 +154,7 @@ type Processor struct {
 	decisions   Publisher
 	deadLetters Publisher
 	offenders   Offenders
+	holds       Holds
 	log         *slog.Logger
 	m           metrics
 }
@@ -146,7 +169,7 @@ func New(cfg Config, facts Facts, assessments Assessments, decisions, deadLetter
 		cfg.Clock = time.Now
 	}
 	p := &Processor{topics: cfg.Topics, clock: cfg.Clock, facts: facts, assessments: assessments,
-		decisions: decisions, deadLetters: deadLetters, offenders: cfg.Offenders, log: log, m: newMetrics(reg)}
+		decisions: decisions, deadLetters: deadLetters, offenders: cfg.Offenders, holds: cfg.Holds, log: log, m: newMetrics(reg)}
 	p.SetRules(cfg.Rules)
 	return p, nil
 }
@@ -239,12 +262,18 @@ func (p *Processor) handle(ctx context.Context, events []event.Event, arrived []
 			continue
 		}
 		amounts[l.Ref] = l.Case.Refund.AmountMinor
-		a := set.Assess(l.Case, now)
-		body, err := json.Marshal(a)
+		pending = append(pending, Pending{Ref: l.Ref, Version: l.Version, Assessment: set.Assess(l.Case, now)})
+	}
+	if err := p.guard(ctx, set, pending, now); err != nil {
+		return err
+	}
+	for i := range pending {
+		pd := &pending[i]
+		body, err := json.Marshal(pd.Assessment)
 		if err != nil {
-			return fmt.Errorf("detector: encode assessment %s: %w", l.RefundID, err)
+			return fmt.Errorf("detector: encode assessment %s: %w", pd.RefundID, err)
 		}
-		pending = append(pending, Pending{Ref: l.Ref, Version: l.Version, Assessment: a, JSON: body, Signature: signature(a)})
+		pd.JSON, pd.Signature = body, signature(pd.Assessment)
 	}
 	p.m.assessments.Add(float64(len(pending)))
 	saved, err := p.assessments.Save(ctx, pending)
@@ -385,6 +414,49 @@ func (p *Processor) lookupOffenders(ctx context.Context, loaded []Loaded) error 
 	}
 	for j, i := range idx {
 		loaded[i].Case.Offenses = offs[j]
+	}
+	return nil
+}
+
+// guard caps automatic holds per rule and per shop each hour: a hold past a
+// cap becomes a review, so one broken rule cannot hold a whole day's refunds.
+// A refund admitted once stays held when assessed again; the hour is the
+// wall clock's: this is an operational brake, not evidence.
+func (p *Processor) guard(ctx context.Context, set *rules.Set, pending []Pending, now time.Time) error {
+	if p.holds == nil {
+		return nil
+	}
+	hour := now.UTC().Format("2006-01-02T15")
+	var holds []Hold
+	var which []int
+	for i, pd := range pending {
+		a := pd.Assessment
+		if a.Decision != rules.Block || a.Mode == rules.ModeOff {
+			continue
+		}
+		g := set.For(pd.Shop).Guardrails
+		holds = append(holds, Hold{Shop: pd.Shop, Rule: rules.HoldScope(a), RefundID: pd.RefundID, Hour: hour,
+			RuleCap: g.MaxHoldsPerRulePerHour, ShopCap: g.MaxHoldsPerShopPerHour})
+		which = append(which, i)
+	}
+	if len(holds) == 0 {
+		return nil
+	}
+	res, err := p.holds.Hold(ctx, holds)
+	if err != nil {
+		return fmt.Errorf("detector: count holds: %w", err)
+	}
+	for j, i := range which {
+		if res[j].Admitted {
+			continue
+		}
+		h, pd := holds[j], &pending[i]
+		limit := h.RuleCap
+		if res[j].Scope == "shop" {
+			limit = h.ShopCap
+		}
+		set.For(pd.Shop).Guardrails.Release(&pd.Assessment, res[j].Scope, limit, res[j].Held, hour)
+		p.m.guardrailTrips.WithLabelValues(res[j].Scope).Inc()
 	}
 	return nil
 }

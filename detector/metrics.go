@@ -21,6 +21,8 @@ type metrics struct {
 	scores       prometheus.Histogram
 	reassessed   prometheus.Counter
 	blocked      *prometheus.CounterVec
+	// guardrailTrips is labelled by rule code or "shop": bounded.
+	guardrailTrips *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -71,6 +73,10 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		Name: "sellerguard_blocked_amount_minor_total",
 		Help: "Refund amounts (minor units) entering or leaving the block decision; entered minus left is what is held.",
 	}, []string{"transition"})
+	m.guardrailTrips = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sellerguard_guardrail_trips_total", Help: "Automatic holds turned into reviews by a guardrail cap, by scope (rule code or shop).",
+	}, []string{"scope"})
+	m.guardrailTrips.WithLabelValues("shop")
 	m.blocked.WithLabelValues("entered")
 	m.blocked.WithLabelValues("left")
 	for _, k := range event.Kinds {
@@ -87,6 +93,6 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		m.decisions.WithLabelValues(string(d))
 	}
 	reg.MustRegister(m.events, m.invalid, m.ruleHits, m.decisions, m.latency, m.eventAge, m.assessments, m.stale, m.fanoutCapped,
-		m.deadLetters, m.scores, m.reassessed, m.blocked)
+		m.deadLetters, m.scores, m.reassessed, m.blocked, m.guardrailTrips)
 	return m
 }

@@ -82,7 +82,7 @@ func newPipelineOn(t testing.TB, addrs []string) pipeline {
 	t.Cleanup(func() { st.Close() })
 	pl := pipeline{addr: cfg.Addrs[0], store: st, decisions: &recorder{}, dead: &recorder{}}
 	clock := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
-	pl.p, err = detector.New(detector.Config{Topics: topics, Rules: rules.DefaultSet(), Clock: clock},
+	pl.p, err = detector.New(detector.Config{Topics: topics, Rules: rules.DefaultSet(), Clock: clock, Holds: st},
 		st, st, pl.decisions, pl.dead, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

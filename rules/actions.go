@@ -97,3 +97,38 @@ func (p ActionPolicy) action(a Assessment, amountMinor int64) string {
 	}
 	return HoldForReview
 }
+
+// Guardrails cap automatic holds, so one broken rule cannot hold a whole
+// day's refunds: past a cap, further holds fall back to review.
+type Guardrails struct {
+	MaxHoldsPerRulePerHour int64 `yaml:"max_holds_per_rule_per_hour"`
+	MaxHoldsPerShopPerHour int64 `yaml:"max_holds_per_shop_per_hour"`
+}
+
+// HoldScope is the rule a hold is counted under: its first hard reason, or
+// its first reason.
+func HoldScope(a Assessment) string {
+	for _, r := range a.Reasons {
+		if r.Severity == "critical" {
+			return r.Rule
+		}
+	}
+	if len(a.Reasons) > 0 {
+		return a.Reasons[0].Rule
+	}
+	return ""
+}
+
+// Release turns a hold that ran into a cap into a review, saying why.
+func (g Guardrails) Release(a *Assessment, scope string, cap, held int64, hour string) {
+	a.Decision, a.Action = Review, HoldForReview
+	what := "规则 " + scope
+	whatEN := "rule " + scope
+	if scope == "shop" {
+		what, whatEN = "本店", "this shop"
+	}
+	a.Guardrail = &Guardrail{Scope: scope, Cap: cap, Held: held, Hour: hour, Text: Text{
+		ZH: fmt.Sprintf("%s 本小时已自动拦截 %d 笔退款(上限 %d),本笔转人工审核", what, held-1, cap),
+		EN: fmt.Sprintf("%s already held %d refunds automatically this hour (cap %d): this one goes to review", whatEN, held-1, cap),
+	}}
+}

@@ -148,6 +148,18 @@ type Assessment struct {
 	Action   string `json:"action"`
 	Mode     string `json:"mode"`
 	Enforced bool   `json:"enforced"`
+	// Guardrail is set when a hold was turned into a review because too many
+	// refunds were held automatically this hour.
+	Guardrail *Guardrail `json:"guardrail,omitempty"`
+}
+
+// Guardrail says which cap a hold ran into.
+type Guardrail struct {
+	Scope string `json:"scope"` // a rule code, or "shop"
+	Cap   int64  `json:"cap"`
+	Held  int64  `json:"held"` // refunds held under that scope this hour
+	Hour  string `json:"hour"`
+	Text  Text   `json:"message"`
 }
 
 // Reason is one rule's finding with its evidence.

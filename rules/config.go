@@ -16,8 +16,9 @@ type Config struct {
 	BlockScore  int    `yaml:"block_score"`  // score at or above which a refund is blocked
 
 	// Mode says whether decisions are acted on: off, shadow or enforce.
-	Mode    string       `yaml:"mode"`
-	Actions ActionPolicy `yaml:"actions"`
+	Mode       string       `yaml:"mode"`
+	Actions    ActionPolicy `yaml:"actions"`
+	Guardrails Guardrails   `yaml:"guardrails"`
 
 	// The shop's own setup (set per shop in the config file).
 	Warehouses       []event.Address `yaml:"warehouses"`        // where returns must be addressed
@@ -201,6 +202,7 @@ func Defaults() Config {
 		BlockScore:  85,
 		Mode:        ModeEnforce,
 		Actions:     defaultActions(),
+		Guardrails:  Guardrails{MaxHoldsPerRulePerHour: 200, MaxHoldsPerShopPerHour: 1000},
 		TrackingReused: TrackingReusedConfig{
 			RuleConfig:           RuleConfig{Enabled: true, Weight: 95, Hard: true},
 			CombinedReturnWindow: 48 * time.Hour,
@@ -335,6 +337,8 @@ func (c Config) Validate() error {
 	check(ex.BlockAtMessages == 0 || ex.BlockAtMessages >= 2, "extortion_message.block_at_messages", "must be 0 (never) or at least 2")
 
 	weight("known_offender.weight", c.KnownOffender.Weight)
+	check(c.Guardrails.MaxHoldsPerRulePerHour >= 1, "guardrails.max_holds_per_rule_per_hour", "must be at least 1")
+	check(c.Guardrails.MaxHoldsPerShopPerHour >= 1, "guardrails.max_holds_per_shop_per_hour", "must be at least 1")
 	if err := c.Actions.validate(c.Mode); err != nil {
 		errs = append(errs, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -103,4 +104,60 @@ func (r *Redis) ReviewQueue(ctx context.Context, shop string, n int64) ([]string
 		return nil, err
 	}
 	return cmd.Val(), nil
+}
+
+// holdScript admits a hold while the rule's and the shop's sets of held
+// refunds are under their caps; a refund already admitted stays admitted.
+// KEYS: rule set, shop set; ARGV: refund, rule cap, shop cap, ttl seconds.
+var holdScript = redis.NewScript(`
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
+  return {1, '', 0}
+end
+local rule, shop = redis.call('SCARD', KEYS[1]), redis.call('SCARD', KEYS[2])
+if rule >= tonumber(ARGV[2]) then
+  return {0, 'rule', rule}
+end
+if shop >= tonumber(ARGV[3]) then
+  return {0, 'shop', shop}
+end
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return {1, '', 0}
+`)
+
+// Hold admits automatic holds under the guardrail caps. The sets of held
+// refunds live two hours, one set per rule and per shop and hour.
+func (r *Redis) Hold(ctx context.Context, holds []detector.Hold) ([]detector.HoldResult, error) {
+	cmds := make([]*redis.Cmd, len(holds))
+	run := func() error {
+		_, err := r.pipeline(ctx, "holds", func(p redis.Pipeliner) {
+			for i, h := range holds {
+				pfx := prefix(h.Shop) + "holds:"
+				cmds[i] = holdScript.Eval(ctx, p, []string{pfx + h.Rule + ":" + h.Hour, pfx + "*shop:" + h.Hour},
+					h.RefundID, h.RuleCap, h.ShopCap, int64((2 * time.Hour).Seconds()))
+			}
+		})
+		return err
+	}
+	if err := run(); err != nil {
+		return nil, err
+	}
+	out := make([]detector.HoldResult, len(holds))
+	for i, c := range cmds {
+		res, err := c.Slice()
+		if err != nil || len(res) != 3 {
+			return nil, fmt.Errorf("store: hold %s: unexpected reply %v: %w", holds[i].RefundID, res, err)
+		}
+		out[i].Admitted = res[0] == int64(1)
+		out[i].Held, _ = res[2].(int64)
+		switch res[1] {
+		case "rule":
+			out[i].Scope = holds[i].Rule
+		case "shop":
+			out[i].Scope = "shop"
+		}
+	}
+	return out, nil
 }

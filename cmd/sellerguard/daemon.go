@@ -98,7 +98,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 		return fail(err)
 	}
 	inputs := o.config.Topics.inputs()
-	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set, Offenders: d.offenders}, st, st, decisions, deadLetters, reg, o.log)
+	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set, Offenders: d.offenders, Holds: st}, st, st, decisions, deadLetters, reg, o.log)
 	if err != nil {
 		return fail(err)
 	}
