@@ -239,6 +239,23 @@ func (p *Processor) handle(ctx context.Context, events []event.Event, arrived []
 			causes[ref] = append(causes[ref], events[i].Head().EventID)
 		}
 	}
+	return p.reassess(ctx, causes, events, arrived)
+}
+
+// Reassess assesses refunds again without new events (a reviewer's
+// allowance changed what applies to them), saving and publishing changes.
+func (p *Processor) Reassess(ctx context.Context, refs []Ref) error {
+	causes := make(map[Ref][]string, len(refs))
+	for _, r := range refs {
+		causes[r] = []string{}
+	}
+	return p.reassess(ctx, causes, nil, nil)
+}
+
+// reassess loads, assesses, saves and publishes the refunds in causes (each
+// with the ids of the events that touched it); events and arrived feed the
+// metrics.
+func (p *Processor) reassess(ctx context.Context, causes map[Ref][]string, events []event.Event, arrived []time.Time) error {
 	refs := make([]Ref, 0, len(causes))
 	for ref := range causes {
 		refs = append(refs, ref)
@@ -293,6 +310,9 @@ func (p *Processor) handle(ctx context.Context, events []event.Event, arrived []
 		}
 		pd := pending[i]
 		ids := slices.Compact(slices.Sorted(slices.Values(causes[pd.Ref])))
+		if ids == nil {
+			ids = []string{} // event_ids is required: a re-assessment no event caused
+		}
 		msg, err := json.Marshal(Decision{Assessment: pd.Assessment, PreviousDecision: s.Previous, EventIDs: ids})
 		if err != nil {
 			return fmt.Errorf("detector: encode decision %s: %w", pd.RefundID, err)
@@ -388,6 +408,9 @@ func (p *Processor) observe(arrived []time.Time, events []event.Event, changed [
 		}
 		for _, r := range c.Assessment.Reasons {
 			p.m.ruleHits.WithLabelValues(r.Rule).Inc()
+		}
+		for _, r := range c.Assessment.Suppressed {
+			p.m.suppressed.WithLabelValues(r.Rule).Inc()
 		}
 	}
 }

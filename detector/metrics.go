@@ -23,6 +23,7 @@ type metrics struct {
 	blocked      *prometheus.CounterVec
 	// guardrailTrips is labelled by rule code or "shop": bounded.
 	guardrailTrips *prometheus.CounterVec
+	suppressed     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -77,6 +78,9 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		Name: "sellerguard_guardrail_trips_total", Help: "Automatic holds turned into reviews by a guardrail cap, by scope (rule code or shop).",
 	}, []string{"scope"})
 	m.guardrailTrips.WithLabelValues("shop")
+	m.suppressed = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "sellerguard_allowlist_suppressed_total", Help: "Rule findings held back by an allowance in published decisions, by rule code.",
+	}, []string{"rule"})
 	m.blocked.WithLabelValues("entered")
 	m.blocked.WithLabelValues("left")
 	for _, k := range event.Kinds {
@@ -88,11 +92,12 @@ func newMetrics(reg prometheus.Registerer) metrics {
 	}
 	for _, c := range rules.Codes {
 		m.ruleHits.WithLabelValues(c)
+		m.suppressed.WithLabelValues(c)
 	}
 	for _, d := range []rules.Decision{rules.Approve, rules.Review, rules.Block} {
 		m.decisions.WithLabelValues(string(d))
 	}
 	reg.MustRegister(m.events, m.invalid, m.ruleHits, m.decisions, m.latency, m.eventAge, m.assessments, m.stale, m.fanoutCapped,
-		m.deadLetters, m.scores, m.reassessed, m.blocked, m.guardrailTrips)
+		m.deadLetters, m.scores, m.reassessed, m.blocked, m.guardrailTrips, m.suppressed)
 	return m
 }

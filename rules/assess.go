@@ -50,6 +50,7 @@ func assess(c Case, cfg Config, extra []finding, now time.Time) Assessment {
 	found = append(found, extortionMessage(c, cfg.ExtortionMessage)...)
 	found = append(found, knownOffender(c, cfg.KnownOffender)...)
 
+	found, a.Suppressed = allowed(c, found)
 	// Noisy-OR: independent signals each remove part of the doubt that is left.
 	doubt := 1.0
 	hard := false

@@ -66,6 +66,8 @@ type Case struct {
 	Messages []*event.Message
 	// Offenses: identifiers of this case a reviewer confirmed as fraud before.
 	Offenses []Offense
+	// Allowances of the shop: identifiers marked safe for named rules.
+	Allowances []Allowance
 	// Now is the newest event time seen for the shop: the clock of rules that
 	// wait for something to happen (a logistics record within 72 h). It is a
 	// fact, not the wall clock, so results stay independent of arrival order.
@@ -151,6 +153,8 @@ type Assessment struct {
 	// Guardrail is set when a hold was turned into a review because too many
 	// refunds were held automatically this hour.
 	Guardrail *Guardrail `json:"guardrail,omitempty"`
+	// Suppressed lists findings an allowance held back.
+	Suppressed []Suppressed `json:"suppressed,omitempty"`
 }
 
 // Guardrail says which cap a hold ran into.

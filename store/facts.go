@@ -3,8 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,7 +100,7 @@ func toFact(ev event.Event) fact {
 		if e.Sender != nil {
 			// Sender indexes follow the newest sender the courier reported.
 			f.owner, f.members = "sender", []string{}
-			for _, k := range senderKeys(*e.Sender) {
+			for _, k := range rules.SenderKeys(*e.Sender) {
 				f.members = append(f.members, k, trk, "1", "parcels")
 			}
 		}
@@ -124,20 +122,6 @@ func toFact(ev event.Event) fact {
 		return f
 	}
 	panic(fmt.Sprintf("store: unknown event %T", ev))
-}
-
-// senderKeys are the indexes of a parcel's sender: the phone, and the name
-// with the address.
-func senderKeys(a event.Address) []string {
-	var keys []string
-	if pk := rules.NormalizePhone(a.Phone).Key(); pk != "" {
-		keys = append(keys, "sp:"+pk)
-	}
-	if name, ak := rules.NormalizeName(a.Name), rules.AddressKey(a); name != "" && ak != "" {
-		sum := sha256.Sum256([]byte(name + "\x00" + ak))
-		keys = append(keys, "sn:"+hex.EncodeToString(sum[:12]))
-	}
-	return keys
 }
 
 // parcelID names a return parcel by its normalized waybill number. A number
@@ -290,7 +274,7 @@ func (r *Redis) Load(ctx context.Context, refs []detector.Ref) ([]detector.Loade
 
 func decodeCase(res []any) (rules.Case, string, error) {
 	var c rules.Case
-	if len(res) != 12 {
+	if len(res) != 13 {
 		return c, "", fmt.Errorf("load reply has %d parts", len(res))
 	}
 	c.Refund = &event.Refund{}
@@ -353,6 +337,16 @@ func decodeCase(res []any) (rules.Case, string, error) {
 		}
 		c.Now = time.Unix(0, int64(sec*1e9)).UTC()
 	}
+	for _, b := range texts(res[12]) {
+		var a rules.Allowance
+		if err := json.Unmarshal([]byte(b), &a); err != nil {
+			return c, "", fmt.Errorf("allowance: %w", err)
+		}
+		c.Allowances = append(c.Allowances, a)
+	}
+	slices.SortFunc(c.Allowances, func(a, b rules.Allowance) int {
+		return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Key, b.Key))
+	})
 	return c, ver, nil
 }
 

@@ -118,6 +118,9 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	srv := api.New(st, tokens, checks, reg, reg, o.log)
 	srv.HandleOffenders(d.offenders)
 	srv.HandleAssess(d.processor)
+	srv.HandleAllowances(st, func(ctx context.Context, shop, refundID string) error {
+		return d.processor.Reassess(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
+	}, reg)
 	d.httpServer = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	if d.listener, err = net.Listen("tcp", o.listen); err != nil {
 		return fail(fmt.Errorf("listen: %w", err))

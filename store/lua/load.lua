@@ -7,7 +7,8 @@
 --   {buyer, {refund, summary}*}* history of the account and linked accounts,
 --   linked accounts' other orders, the buyer's messages,
 --   {tracking no, refund, buyer, match}* other parcels of the sender,
---   the shop's clock (unix seconds of its newest event) or ''}
+--   the shop's clock (unix seconds of its newest event) or '',
+--   the shop's allowances (JSON)}
 local prefix, rid, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local r = redis.call('HMGET', KEYS[1], 'f:body', 'iv', 'order', 'trk', 'buyer')
 if not r[1] then
@@ -178,4 +179,8 @@ if p then
 end
 
 local clock = redis.call('GET', prefix .. 'clock') or ''
-return {r[1], r[2] or '0', order, p, wb, al, pl, history, others, msgs, senders, clock}
+local allow = {}
+if small(prefix .. 'allow') then
+  allow = redis.call('HVALS', prefix .. 'allow')
+end
+return {r[1], r[2] or '0', order, p, wb, al, pl, history, others, msgs, senders, clock, allow}
