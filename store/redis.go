@@ -221,7 +221,7 @@ func newMetrics(reg prometheus.Registerer) metrics {
 			Name: "sellerguard_store_errors_total", Help: "Failed Redis round trips, by operation.",
 		}, []string{"op"}),
 	}
-	for _, op := range []string{"apply", "load", "save", "published", "lookup", "holds", "allow"} {
+	for _, op := range []string{"apply", "load", "save", "published", "lookup", "holds", "allow", "webhook"} {
 		m.duration.WithLabelValues(op)
 		m.errors.WithLabelValues(op)
 	}

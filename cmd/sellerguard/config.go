@@ -18,6 +18,7 @@ import (
 
 	"github.com/sellerguard/sellerguard/event"
 	"github.com/sellerguard/sellerguard/rules"
+	"github.com/sellerguard/sellerguard/webhook"
 )
 
 // fileConfig is the --config YAML file.
@@ -29,6 +30,8 @@ type fileConfig struct {
 	Rules       rules.Config            `yaml:"rules"`
 	Shops       map[string]rules.Config `yaml:"shops"`
 	CustomRules []rules.CustomRule      `yaml:"custom_rules"`
+	// Webhooks receive decision changes by HTTP POST (restart to change).
+	Webhooks []webhook.Hook `yaml:"webhooks"`
 
 	set *rules.Set // what the file amounts to, built by loadConfig
 	raw []byte     // the file as read, to notice changes
@@ -79,6 +82,9 @@ func (c fileConfig) validate() error {
 	}
 	if c.Retention < time.Hour {
 		return fmt.Errorf("retention: %s is shorter than an hour", c.Retention)
+	}
+	if err := (webhook.Config{Hooks: c.Webhooks}).WithDefaults().Validate(); err != nil {
+		return err
 	}
 	return nil
 }

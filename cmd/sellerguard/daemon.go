@@ -19,9 +19,11 @@ import (
 
 	"github.com/sellerguard/sellerguard/api"
 	"github.com/sellerguard/sellerguard/detector"
+	"github.com/sellerguard/sellerguard/event"
 	"github.com/sellerguard/sellerguard/ingest"
 	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/store"
+	"github.com/sellerguard/sellerguard/webhook"
 )
 
 // options is everything a daemon is built from, whatever the flags were.
@@ -55,6 +57,19 @@ type daemon struct {
 	config     fileConfig
 	reloads    *prometheus.CounterVec
 	offenders  *offender.Book
+	webhooks   *webhook.Webhooks
+}
+
+// publishers publishes to each in turn; all must succeed.
+type publishers []detector.Publisher
+
+func (ps publishers) Publish(ctx context.Context, msgs []event.Raw) error {
+	for _, p := range ps {
+		if err := p.Publish(ctx, msgs); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func newDaemon(ctx context.Context, o options) (*daemon, error) {
@@ -97,8 +112,15 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	if err := d.offenders.Load(tctx); err != nil {
 		return fail(err)
 	}
+	var out detector.Publisher = decisions
+	if len(o.config.Webhooks) > 0 {
+		if d.webhooks, err = webhook.New(webhook.Config{Hooks: o.config.Webhooks}, st, reg, o.log); err != nil {
+			return fail(err)
+		}
+		out = publishers{decisions, d.webhooks}
+	}
 	inputs := o.config.Topics.inputs()
-	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set, Offenders: d.offenders, Holds: st}, st, st, decisions, deadLetters, reg, o.log)
+	d.processor, err = detector.New(detector.Config{Topics: inputs, Rules: o.config.set, Offenders: d.offenders, Holds: st}, st, st, out, deadLetters, reg, o.log)
 	if err != nil {
 		return fail(err)
 	}
@@ -118,6 +140,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	srv := api.New(st, tokens, checks, reg, reg, o.log)
 	srv.HandleOffenders(d.offenders)
 	srv.HandleAssess(d.processor)
+	srv.HandleWebhooks(st)
 	srv.HandleAllowances(st, func(ctx context.Context, shop, refundID string) error {
 		return d.processor.Reassess(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
 	}, reg)
@@ -142,6 +165,9 @@ func (d *daemon) run(ctx context.Context) error {
 		go d.watchConfig(ctx, 2*time.Second)
 	}
 	go d.offenders.Run(ctx, 5*time.Second, time.Hour, d.log)
+	if d.webhooks != nil {
+		go d.webhooks.Run(ctx, time.Second)
+	}
 	consumed := d.consumer.Run(ctx)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
