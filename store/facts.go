@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -441,4 +442,36 @@ func decodeParcel(flat []any) (*rules.Parcel, error) {
 		}
 	}
 	return p, nil
+}
+
+// RefundRefs lists every stored refund, by scanning (on a cluster, every
+// master). For batch tools such as the backtest, not the hot path.
+func (r *Redis) RefundRefs(ctx context.Context) ([]detector.Ref, error) {
+	var mu sync.Mutex
+	var out []detector.Ref
+	scan := func(ctx context.Context, c *redis.Client) error {
+		it := c.Scan(ctx, 0, "sg:{*}:r:*", 1000).Iterator()
+		for it.Next(ctx) {
+			k := it.Val()
+			open, end := strings.IndexByte(k, '{'), strings.Index(k, "}:r:")
+			if open < 0 || end < open {
+				continue
+			}
+			mu.Lock()
+			out = append(out, detector.Ref{Shop: tagUnescaper.Replace(k[open+1 : end]), RefundID: k[end+len("}:r:"):]})
+			mu.Unlock()
+		}
+		return it.Err()
+	}
+	var err error
+	switch c := r.c.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: scan refunds: %w", err)
+	}
+	return out, nil
 }

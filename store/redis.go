@@ -200,7 +200,10 @@ func prefix(shop string) string {
 	return "sg:{" + shop + "}:"
 }
 
-var tagEscaper = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+var (
+	tagEscaper   = strings.NewReplacer("%", "%25", "{", "%7B", "}", "%7D")
+	tagUnescaper = strings.NewReplacer("%25", "%", "%7B", "{", "%7D", "}")
+)
 
 // refundShopsKey indexes which shops have a refund id, for admin lookups
 // that name only the refund. It lives outside any shop's slot.

@@ -27,6 +27,7 @@ Usage:
   sellerguard check  [flags] REFUND_ID  print one refund's assessment (exit 0 approve, 3 review, 4 block)
   sellerguard sim    [flags]            simulated, labelled traffic to Kafka or files
   sellerguard eval   [flags]            detection quality on a simulated world through the real pipeline
+  sellerguard backtest --config FILE    what a candidate configuration would change, on stored facts
   sellerguard help   [COMMAND]
 
 Run 'sellerguard COMMAND --help' for a command's flags.`
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runSim(ctx, rest, stdout, stderr)
 	case "eval":
 		return runEval(ctx, rest, stdout, stderr)
+	case "backtest":
+		return runBacktest(ctx, rest, stdout, stderr)
 	case "help", "-h", "--help":
 		if len(rest) == 1 && rest[0] != "help" {
 			return run(ctx, []string{rest[0], "--help"}, stdout, stderr)
