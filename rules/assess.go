@@ -381,6 +381,22 @@ func multiAccountAddress(c Case, cfg MultiAccountAddressConfig) []finding {
 			orders[l.BuyerID] = append(orders[l.BuyerID], l.OrderID)
 		}
 	}
+	weight, match := cfg.Weight, strings.Join(via, "+")
+	if len(orders) < cfg.MinAccounts {
+		// Not a ring by full address or phone: perhaps by a masked phone,
+		// which many numbers share, so it only raises the score a little.
+		masked := map[string]bool{}
+		for _, l := range c.MaskedPhoneLinks {
+			masked[l.BuyerID] = true
+		}
+		if len(masked) < 2 || len(masked) > cfg.MaxAccounts || cfg.MaskedPhoneWeight == 0 {
+			return nil
+		}
+		for _, l := range c.MaskedPhoneLinks {
+			orders[l.BuyerID] = append(orders[l.BuyerID], l.OrderID)
+		}
+		weight, match = cfg.MaskedPhoneWeight, strings.Trim(match+"+masked_phone", "+")
+	}
 	if len(orders) < cfg.MinAccounts || len(orders) > cfg.MaxAccounts {
 		return nil
 	}
@@ -393,7 +409,8 @@ func multiAccountAddress(c Case, cfg MultiAccountAddressConfig) []finding {
 			refunds = append(refunds, rs...)
 		}
 	}
-	if len(refunding) < cfg.MinWithRefunds {
+	// A masked-phone ring is weak anyway; its accounts' refunds are not read.
+	if len(refunding) < cfg.MinWithRefunds && !strings.HasSuffix(match, "masked_phone") {
 		return nil
 	}
 	refunds = append(refunds, c.Refund.RefundID)
@@ -402,14 +419,18 @@ func multiAccountAddress(c Case, cfg MultiAccountAddressConfig) []finding {
 	}
 	refunds, orderIDs = slices.Compact(refunds), slices.Compact(orderIDs)
 	zh, en := "收货地址", "address"
-	switch strings.Join(via, "+") {
+	switch match {
 	case "phone":
 		zh, en = "收货电话", "phone number"
 	case "address+phone":
 		zh, en = "收货地址或电话", "address or phone number"
+	default:
+		if strings.HasSuffix(match, "masked_phone") {
+			zh, en = "收货地址、电话或相同掩码电话(弱关联)", "address, phone or masked phone number (a weak link)"
+		}
 	}
-	return []finding{newFinding(MultiAccountAddress, cfg.Weight, cfg.Hard,
+	return []finding{newFinding(MultiAccountAddress, weight, cfg.Hard && weight == cfg.Weight,
 		fmt.Sprintf("同一%s有 %d 个买家账号下单,其中 %d 个申请了退款", zh, len(names), len(refunding)),
 		fmt.Sprintf("%d buyer accounts ordered to the same %s; %d of them asked for refunds", len(names), en, len(refunding)),
-		map[string]any{"match": strings.Join(via, "+"), "accounts": names, "orders": orderIDs, "refunds": refunds})}
+		map[string]any{"match": match, "accounts": names, "orders": orderIDs, "refunds": refunds})}
 }

@@ -49,6 +49,9 @@ type Case struct {
 	// (including the refund's own order).
 	AddressLinks []Link
 	PhoneLinks   []Link
+	// Orders whose receiver phone has the same masked form (138****5678):
+	// a weak link only.
+	MaskedPhoneLinks []Link
 	// Refund ids of the accounts in AddressLinks and PhoneLinks.
 	BuyerRefunds map[string][]string
 

@@ -84,6 +84,8 @@ type MultiAccountAddressConfig struct {
 	// Above this many accounts an address is a shared hub (a campus mailroom, a
 	// parcel station) and links nobody.
 	MaxAccounts int `yaml:"max_accounts"`
+	// Weight of a ring found only through a masked phone (138****5678).
+	MaskedPhoneWeight int `yaml:"masked_phone_weight"`
 }
 
 // ReturnSenderSharedConfig: one return sender behind several accounts.
@@ -213,7 +215,7 @@ func Defaults() Config {
 		LowWeightReturn: LowWeightConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 60},
 			MinRatio: 0.60, PackagingG: 50, PackagingMax: 0.2, MinExpectedG: 100},
 		MultiAccountAddress: MultiAccountAddressConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 45},
-			MinAccounts: 3, MinWithRefunds: 2, MaxAccounts: 20},
+			MinAccounts: 3, MinWithRefunds: 2, MaxAccounts: 20, MaskedPhoneWeight: 15},
 		ReturnSenderShared: ReturnSenderSharedConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 45},
 			MinAccounts: 3, WeakWeight: 20, MaxAccounts: 10},
 		WrongItemSKUSwap: WrongItemSKUSwapConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 55},
@@ -266,6 +268,7 @@ func (c Config) Validate() error {
 	check(c.LowWeightReturn.PackagingG >= 0, "low_weight_return.packaging_g", "must not be negative")
 	check(c.LowWeightReturn.MinExpectedG >= 0, "low_weight_return.min_expected_g", "must not be negative")
 	weight("multi_account_address.weight", c.MultiAccountAddress.Weight)
+	weight("multi_account_address.masked_phone_weight", c.MultiAccountAddress.MaskedPhoneWeight)
 	m := c.MultiAccountAddress
 	check(m.MinAccounts >= 2, "multi_account_address.min_accounts", "must be at least 2")
 	check(m.MinWithRefunds >= 1 && m.MinWithRefunds <= m.MinAccounts, "multi_account_address.min_with_refunds", "must be between 1 and min_accounts")

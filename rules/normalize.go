@@ -81,6 +81,23 @@ func (p Phone) Key() string {
 	return ""
 }
 
+// MaskKey is the weak form of a mobile number: its first three and last four
+// digits, the way platforms mask it (138****5678). A masked number and a full
+// one with those digits share it — and so do ten thousand other numbers, so
+// it is only ever a weak signal.
+func (p Phone) MaskKey() string {
+	d := p.Digits
+	if len(d) != 11 || (p.Kind != PhoneMobile && p.Kind != PhoneMasked) {
+		return ""
+	}
+	for _, c := range d[:3] + d[7:] {
+		if c < '0' || c > '9' {
+			return ""
+		}
+	}
+	return "pm:" + d[:3] + d[7:]
+}
+
 // NormalizePhone parses a phone number as people type it: full-width
 // characters, spaces, dashes, dots, parentheses, +86 / 0086 / 86 prefixes and
 // masks. Labels and other letters are ignored. Extensions are not recognised.

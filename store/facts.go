@@ -57,15 +57,19 @@ func toFact(ev event.Event) fact {
 	switch e := ev.(type) {
 	case *event.Order:
 		ak := rules.AddressKey(*e.Receiver)
-		pk := rules.NormalizePhone(e.Receiver.Phone).Key()
+		phone := rules.NormalizePhone(e.Receiver.Phone)
+		pk, mk := phone.Key(), phone.MaskKey()
 		f := fact{key: "o:" + e.OrderID, fields: []string{"body", mustJSON(e)},
-			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk}, members: []string{}, owner: "body",
+			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk, "mk", mk}, members: []string{}, owner: "body",
 			fans: []string{"set", "or:" + e.OrderID, "waybills", "or:" + e.OrderID}}
 		if ak != "" {
 			f.members = append(f.members, "ad:"+ak, e.OrderID, e.BuyerID, "buyers")
 		}
 		if pk != "" {
 			f.members = append(f.members, "ph:"+pk, e.OrderID, e.BuyerID, "buyers")
+		}
+		if mk != "" { // a weak link: read when assessing, never fanned out
+			f.members = append(f.members, "mp:"+mk, e.OrderID, e.BuyerID, "")
 		}
 		return f
 	case *event.Refund:
@@ -275,7 +279,7 @@ func (r *Redis) Load(ctx context.Context, refs []detector.Ref) ([]detector.Loade
 
 func decodeCase(res []any) (rules.Case, string, error) {
 	var c rules.Case
-	if len(res) != 13 {
+	if len(res) != 14 {
 		return c, "", fmt.Errorf("load reply has %d parts", len(res))
 	}
 	c.Refund = &event.Refund{}
@@ -305,6 +309,7 @@ func decodeCase(res []any) (rules.Case, string, error) {
 	}
 	c.AddressLinks = decodeLinks(res[5])
 	c.PhoneLinks = decodeLinks(res[6])
+	c.MaskedPhoneLinks = decodeLinks(res[13])
 	if c.BuyerRefunds, c.History, err = decodeHistory(res[7]); err != nil {
 		return c, "", err
 	}
