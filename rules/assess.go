@@ -364,6 +364,21 @@ func multiAccountAddress(c Case, cfg MultiAccountAddressConfig) []finding {
 	}
 	orders := map[string][]string{} // account -> orders
 	var via []string
+	// When each linked order was placed; an order not loaded counts as near.
+	placed := map[string]time.Time{c.Order.OrderID: c.Order.CreatedAt}
+	for _, o := range c.LinkedOrders {
+		placed[o.OrderID] = o.CreatedAt
+	}
+	near := func(links []Link) []Link {
+		var out []Link
+		for _, l := range links {
+			t, ok := placed[l.OrderID]
+			if d := t.Sub(c.Order.CreatedAt); !ok || (d <= cfg.Window && d >= -cfg.Window) {
+				out = append(out, l)
+			}
+		}
+		return out
+	}
 	for _, ch := range []struct {
 		links []Link
 		name  string
@@ -376,8 +391,12 @@ func multiAccountAddress(c Case, cfg MultiAccountAddressConfig) []finding {
 		if len(accounts) > cfg.MaxAccounts || len(accounts) < 2 {
 			continue
 		}
+		close := near(ch.links)
+		if countAccounts(close) < 2 {
+			continue
+		}
 		via = append(via, ch.name)
-		for _, l := range ch.links {
+		for _, l := range close {
 			orders[l.BuyerID] = append(orders[l.BuyerID], l.OrderID)
 		}
 	}

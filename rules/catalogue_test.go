@@ -340,19 +340,19 @@ func trackingCases(add adder, addWith adderWith) {
 	o, r = coat("YTO", "YT7512345678901")
 	add("tracking_invalid: no logistics record 74 hours after it was filled in",
 		rules.Case{Refund: r, Order: o, Now: filled.Add(74 * time.Hour)},
-		reviewAt(45, invalid("YT7512345678901", "YTO", map[string]any{"problems": []string{"no_record"}, "hours_without_record": 74,
-			"filled_at": filled}, "74")))
+		reviewAt(45, invalid("YT7512345678901", "YTO", map[string]any{"problems": []string{"no_record"}, "no_record_after_hours": 72,
+			"filled_at": filled}, "72")))
 	o, r = coat("YTO", "YT7512345678901")
 	p := sent("YT7512345678901", "YTO", 0, nil, nil)
 	p.Status, p.WeightG = "created", nil
 	add("tracking_invalid: the waybill exists but was never picked up, 80 hours on",
 		rules.Case{Refund: r, Order: o, Parcel: p, Now: filled.Add(80 * time.Hour)},
-		reviewAt(45, invalid("YT7512345678901", "YTO", map[string]any{"problems": []string{"no_record"}, "hours_without_record": 80,
-			"parcel_status": "created"}, "80")))
+		reviewAt(45, invalid("YT7512345678901", "YTO", map[string]any{"problems": []string{"no_record"}, "no_record_after_hours": 72,
+			"parcel_status": "created"}, "72")))
 	o, r = coat("YTO", "YT751234")
 	add("tracking_invalid: bad format and no record, one finding",
 		rules.Case{Refund: r, Order: o, Now: filled.Add(100 * time.Hour)},
-		reviewAt(45, invalid("YT751234", "YTO", map[string]any{"problems": []string{"format", "no_record"}}, "100")))
+		reviewAt(45, invalid("YT751234", "YTO", map[string]any{"problems": []string{"format", "no_record"}}, "72")))
 
 	o, r = coat("YTO", "YT7512345678901")
 	add("tracking_invalid/honest: 71 hours is within the 72 allowed", rules.Case{Refund: r, Order: o, Now: filled.Add(71 * time.Hour)}, approve())

@@ -86,6 +86,10 @@ type MultiAccountAddressConfig struct {
 	MaxAccounts int `yaml:"max_accounts"`
 	// Weight of a ring found only through a masked phone (138****5678).
 	MaskedPhoneWeight int `yaml:"masked_phone_weight"`
+	// Only accounts whose orders there were placed within this long of the
+	// refund's order count: a ring orders together, colleagues sharing a
+	// mailroom over weeks do not.
+	Window time.Duration `yaml:"window"`
 }
 
 // ReturnSenderSharedConfig: one return sender behind several accounts.
@@ -215,7 +219,7 @@ func Defaults() Config {
 		LowWeightReturn: LowWeightConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 60},
 			MinRatio: 0.60, PackagingG: 50, PackagingMax: 0.2, MinExpectedG: 100},
 		MultiAccountAddress: MultiAccountAddressConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 45},
-			MinAccounts: 3, MinWithRefunds: 2, MaxAccounts: 20, MaskedPhoneWeight: 15},
+			MinAccounts: 3, MinWithRefunds: 2, MaxAccounts: 20, MaskedPhoneWeight: 15, Window: 7 * 24 * time.Hour},
 		ReturnSenderShared: ReturnSenderSharedConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 45},
 			MinAccounts: 3, WeakWeight: 20, MaxAccounts: 10},
 		WrongItemSKUSwap: WrongItemSKUSwapConfig{RuleConfig: RuleConfig{Enabled: true, Weight: 55},
@@ -269,6 +273,7 @@ func (c Config) Validate() error {
 	check(c.LowWeightReturn.MinExpectedG >= 0, "low_weight_return.min_expected_g", "must not be negative")
 	weight("multi_account_address.weight", c.MultiAccountAddress.Weight)
 	weight("multi_account_address.masked_phone_weight", c.MultiAccountAddress.MaskedPhoneWeight)
+	check(c.MultiAccountAddress.Window >= time.Hour, "multi_account_address.window", "must be at least an hour")
 	m := c.MultiAccountAddress
 	check(m.MinAccounts >= 2, "multi_account_address.min_accounts", "must be at least 2")
 	check(m.MinWithRefunds >= 1 && m.MinWithRefunds <= m.MinAccounts, "multi_account_address.min_with_refunds", "must be between 1 and min_accounts")

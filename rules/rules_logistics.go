@@ -111,15 +111,17 @@ func trackingInvalid(c Case, cfg TrackingInvalidConfig) []finding {
 	received := r.Status == "received" || r.Status == "refunded"
 	if cfg.NoRecordAfter > 0 && !received && !c.Now.IsZero() && !filled.IsZero() {
 		if waited := c.Now.Sub(filled); waited >= cfg.NoRecordAfter {
-			hours := int(waited / time.Hour)
+			// The threshold, not the hours waited: those grow with the shop's
+			// clock, and an assessment must not depend on when it was made.
+			hours := int(cfg.NoRecordAfter / time.Hour)
 			problems = append(problems, "no_record")
 			evidence["filled_at"] = filled
-			evidence["hours_without_record"] = hours
+			evidence["no_record_after_hours"] = hours
 			if c.Parcel != nil {
 				evidence["parcel_status"] = c.Parcel.Status
 			}
-			zh = append(zh, fmt.Sprintf("填写 %d 小时后仍无物流记录", hours))
-			en = append(en, fmt.Sprintf("has no logistics record %d hours after it was filled in", hours))
+			zh = append(zh, fmt.Sprintf("填写超过 %d 小时仍无物流记录", hours))
+			en = append(en, fmt.Sprintf("has no logistics record more than %d hours after it was filled in", hours))
 		}
 	}
 	if len(problems) == 0 {

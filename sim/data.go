@@ -88,11 +88,103 @@ var warehouses = []event.Address{
 	{Name: "退换货中心", Phone: "027-87770000", Province: "湖北省", City: "武汉市", District: "东西湖区", Address: "走马岭物流港6栋"},
 }
 
+// How buyers type each warehouse (by index) into a courier's app besides the
+// way the shop gave it: cut short, without the sub-district or town, 幢 or 号楼
+// for 栋. Each still names the warehouse.
+var warehouseTyped = [][]string{
+	{"良睦路1号退货仓", "仓前街道良睦路1号", "良睦路1号"},
+	{"物流园3号库", "太和镇物流园3号"},
+	{"电商产业园B区", "木渎镇电商产业园"},
+	{"走马岭物流港6幢", "走马岭物流港6号楼"},
+}
+
+// Street lines in each warehouse's city and district that are not the
+// warehouse: another number on its road, a road nearby, or the warehouse's
+// line followed by a parcel station, a locker or a shop next to it.
+var nearWarehouse = [][]string{
+	{"仓前街道良睦路8号", "仓前街道文一西路1818号", "良睦路1号对面菜鸟驿站", "仓前街道良睦路3号丰巢快递柜", "仓前街道海曙路58号"},
+	{"太和镇物流园5号库", "太和镇草庄路12号", "太和镇物流园3号库对面驿站", "太和镇大源北路66号"},
+	{"木渎镇电商产业园D区", "木渎镇金山路88号", "木渎镇电商产业园B区门口便利店"},
+	{"走马岭物流港9栋", "走马岭汇通大道18号", "走马岭物流港6栋旁边超市"},
+}
+
 // Mainstream couriers only: returns with small couriers are a rule of their own.
 var (
-	outCarriers = []string{"SF", "ZTO", "YTO", "YUNDA"}
-	retCarriers = []string{"SF", "YTO", "ZTO", "STO", "YUNDA", "JTEXPRESS"}
+	outCarriers   = []string{"SF", "ZTO", "YTO", "YUNDA"}
+	retCarriers   = []string{"SF", "YTO", "ZTO", "STO", "YUNDA", "JTEXPRESS"}
+	smallCarriers = []string{"TTKD", "FAST", "BEST", "ZJS", "DEPPON"} // real couriers the shops do not take returns with
 )
+
+// postage is what a private sender pays per carrier and route, in fen: the
+// first kilogram and each further one (same city, same province, another
+// province). Buyers' honest claims are at or below it.
+var postage = map[string][3][2]int64{
+	"SF":        {{1300, 300}, {1500, 500}, {2300, 1300}},
+	"YTO":       {{1000, 200}, {1000, 300}, {1300, 600}},
+	"ZTO":       {{1000, 200}, {1000, 300}, {1300, 600}},
+	"STO":       {{1000, 200}, {1000, 300}, {1300, 600}},
+	"YUNDA":     {{1000, 200}, {1000, 300}, {1300, 600}},
+	"JTEXPRESS": {{1000, 200}, {1000, 300}, {1300, 600}},
+}
+
+// fee is the usual postage of a parcel from one address to another.
+func fee(carrier string, grams int64, from, to event.Address) int64 {
+	zone := 2
+	switch {
+	case from.City == to.City:
+		zone = 0
+	case from.Province == to.Province:
+		zone = 1
+	}
+	p := postage[carrier][zone]
+	kg := max(1, (grams+999)/1000)
+	return p[0] + (kg-1)*p[1]
+}
+
+// mailroom is an address many accounts share: a campus parcel station or an
+// office's reception.
+type mailroom struct {
+	pl    place
+	parts []string // street line in parts, typed with or without spaces
+}
+
+// campuses are parcel stations where thousands of students collect parcels.
+var campuses = []mailroom{
+	{place{"浙江省", "杭州市", "西湖区", nil}, []string{"余杭塘路866号", "浙江大学紫金港校区", "菜鸟驿站"}},
+	{place{"湖北省", "武汉市", "洪山区", nil}, []string{"珞喻路1037号", "华中科技大学韵苑", "菜鸟驿站"}},
+	{place{"广东省", "广州市", "海珠区", nil}, []string{"新港西路135号", "中山大学南校园", "快递中心"}},
+}
+
+// towers are office towers whose mailroom takes every tenant's parcels.
+var towers = []mailroom{
+	{place{"上海市", "上海市", "浦东新区", nil}, []string{"世纪大道100号", "环球金融中心", "B1收发室"}},
+	{place{"北京市", "北京市", "朝阳区", nil}, []string{"建国路81号", "华贸中心", "1号楼前台收发室"}},
+	{place{"广东省", "深圳市", "南山区", nil}, []string{"深南大道9988号", "华润置地大厦", "快递收发室"}},
+}
+
+var (
+	officeTowers    = []string{"国际大厦", "科技大厦", "金融中心", "创意园", "世贸中心", "数码港", "时代广场"}
+	officeCompanies = []string{"星河科技", "蓝海网络", "云启信息", "明德咨询", "远航设计", "易联数据", "青禾文化"}
+)
+
+func (m mailroom) typed(name, phone string, style int) event.Address {
+	prov, city := m.pl.province, m.pl.city
+	if style&styleShort != 0 {
+		prov, city = strings.TrimSuffix(strings.TrimSuffix(prov, "省"), "市"), strings.TrimSuffix(city, "市")
+	}
+	sep := ""
+	if style&styleSpaces != 0 {
+		sep = " "
+	}
+	line := strings.Join(m.parts, sep)
+	if style&styleWide != 0 {
+		line = wide(line)
+	}
+	if style&styleRepeat != 0 {
+		line = prov + city + m.pl.district + line
+	}
+	return event.Address{Name: name, Phone: phone, Province: prov, City: city, District: m.pl.district, Address: line}
+}
 
 // waybillShape is a carrier's usual number: a fixed prefix and a digit count range.
 func waybillShape(carrier string) (prefix string, lead string, minD, maxD int) {
@@ -109,6 +201,16 @@ func waybillShape(carrier string) (prefix string, lead string, minD, maxD int) {
 		return "", "43", 13, 13
 	case "JTEXPRESS":
 		return "JT", "", 13, 13
+	case "TTKD":
+		return "", "66", 12, 12
+	case "FAST":
+		return "", "56", 12, 12
+	case "BEST":
+		return "", "55", 13, 13
+	case "ZJS":
+		return "ZJS", "", 10, 10
+	case "DEPPON":
+		return "DPK", "", 12, 12
 	}
 	return "", "", 12, 12
 }
@@ -117,6 +219,11 @@ var reasonTexts = map[string][]string{
 	"no_reason":        {"七天无理由退货", "不想要了", "买多了,退一件"},
 	"quality":          {"做工一般,有线头", "有色差", "质量不太好,有异味"},
 	"not_as_described": {"尺码偏大", "和图片颜色不一样", "尺码偏小,穿不下"},
+	"not_received":     {"没收到货", "一直没收到", "快递显示签收但我没拿到"},
+	"missing_item":     {"少发了一件", "包裹里少了东西", "漏发了"},
+	"wrong_item":       {"发错货了,规格不对", "收到的规格和下单的不一样", "发错款了"},
+	"damaged":          {"收到时商品破损", "外包装压坏了,商品有裂痕"},
+	"out_of_stock":     {"卖家缺货", "商家说没货了", "缺货,申请退款"},
 }
 
 var (
@@ -125,21 +232,68 @@ var (
 		"你好,麻烦开一张电子发票,抬头是个人,谢谢!",
 		"您好,公司报销需要发票,抬头和税号我发在下面了,麻烦开一下~",
 		"请问发票什么时候能开好?不着急,谢谢亲",
+		"麻烦开个增值税普通发票,税号91330106MA2XXXXX,开好发我邮箱就行",
 	}
 	returnTexts = []string{
 		"你好,尺码不太合适,已经申请退货了,麻烦尽快处理,谢谢!",
 		"亲,申请了退货,寄回地址是后台这个吗?",
 		"你好,想退货,颜色和图片有点差别,麻烦同意一下~",
+		"我是用工商银行卡付的款,退款会原路退回吗?",
+		"之前说的好评返现红包还有吗?这件我退了,另一单会好评的",
 	}
 	stuckTexts = []string{
 		"你好,快递好几天没有更新了,能帮忙查一下吗?",
 		"物流一直没动,是不是丢件了?麻烦看看,谢谢",
 	}
-	failedNotes = map[string]string{
+	// Complaints about couriers: angry, some with a bad review, none with a
+	// demand for money.
+	slowTexts = []string{
+		"快递太慢了,都五天了还没到,我要投诉快递!",
+		"物流三天没更新了,能不能催一下快递?",
+		"再不到我就给差评了,这快递也太慢了",
+		"什么快递啊这么慢,下次别发这家了,我要去投诉快递公司",
+	}
+	postageTexts = []string{
+		"退货运费是我自己垫付的,麻烦一起退一下,谢谢",
+		"质量问题退的,寄回运费能退吗?单号和运费都填了",
+	}
+	lateTexts     = []string{"来得太晚了,活动已经过了,用不上了", "等太久了,已经在别处买了"}
+	stockOKTexts  = []string{"好的,没货就退款吧,没关系", "那就退款吧,有货了再买"}
+	underTexts    = []string{"打开包裹发现少了一件,麻烦核实一下", "你好,订单里的东西少发了,包裹里只有一样"}
+	nudgeTexts    = []string{"我已经寄回了,单号也填了,怎么还不退款?", "快递早就寄出了,麻烦尽快退款", "东西寄回去好几天了,请尽快处理"}
+	signedNudge   = []string{"物流显示已经签收了,请尽快退款", "你们仓库已经签收了,为什么还不退款?"}
+	notRecvTexts  = []string{"我根本没收到货,快递柜里也没有", "没收到货,请直接退款"}
+	missingClaims = []string{"打开包裹发现少了一件,少发了", "只收到一部分,漏发了"}
+	failedNotes   = map[string]string{
 		"empty":         "包裹内只有填充物,无商品",
 		"missing_items": "少件,只收到部分商品,包裹内塞了旧衣物充重",
 		"swapped":       "收到的不是本店商品,疑似旧货/仿品调包",
 	}
+)
+
+// extortionTexts are professional claimants' messages: a threat and a demand
+// for money, in the many ways they phrase it; %s is an amount.
+var extortionTexts = []string{
+	"你们详情页写“全网最低价”“最好用”,违反广告法极限词,赔我%s元,不然我就去12315投诉",
+	"不给我开发票是吧?我要去税务局举报你们偷税漏税,想私了就转我%s块",
+	"东西质量这么差,不补偿%s元我就给差评,还要投诉到平台",
+	"你们泄露了我的个人信息,天天接到骚扰电话,给我%s元封口费,否则起诉你们",
+	"假货!退一赔三,不然我找工商局和消协,你们自己看着办",
+	"这是虚假宣传,按规定十倍赔偿,否则我就向市场监管局举报",
+	"再不给个说法我就发微博曝光你们,转账给我%s就算了",
+	"价格欺诈!我已经截图留证了,赔偿我%s元,不然等着律师函",
+	"商品标注的产地和实际不符,我可以去12315投诉,你们私下给我%s元红包这事就算了",
+	"你们卖的是三无产品,我已经拍照留证了,给我%s块,否则就举报到市场监督局",
+	"标签和实物不一样,这是欺骗消费者,要么赔偿我%s元,要么我们法庭见",
+}
+
+// Junk receivers of mass malicious orders. Placeholders are too short to
+// link two orders; longer junk is made unique per order.
+var (
+	junkPlaceholders = []string{"无", "测试", "xxx", "不详", "随便写", "abc", "哈哈", "暂无"}
+	junkTestWords    = []string{"测试订单请勿发货", "仅测试不要发货", "测试下单别发货"}
+	junkRepeats      = []string{"哈", "啊", "1", "a", "x"}
+	keyboardRows     = []string{"qwertyuiop", "asdfghjkl", "zxcvbnm"}
 )
 
 // typed spells an address the way one person types it. The style bits pick

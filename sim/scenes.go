@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strings"
 	"time"
 
 	"github.com/sellerguard/sellerguard/event"
@@ -12,38 +13,44 @@ const day = 24 * time.Hour
 // stays above the empty-parcel floor.
 var everyday = append(append([]product(nil), heavy...), medium...)
 
-// boughtAndReturned orders, delivers and returns one buyer's items.
-func (b *builder) boughtAndReturned(c *buyer, items []event.Item, weight func(int64) int64, late bool) *event.Refund {
+// boughtAndReturned orders, delivers and returns one buyer's items; the plan's
+// weight is left to weigh, the rest as given.
+func (b *builder) boughtAndReturned(c *buyer, items []event.Item, weigh func(int64) int64, p plan) *event.Refund {
 	o := b.order(c, items, b.t0)
 	signed := b.deliver(o, b.t0)
 	at := signed.Add(b.dur(3*time.Hour, 5*day))
-	r, _ := b.returnFlow(c, o, b.honestReason(), nil, at, plan{weight: weight(weightOf(items)), late: late, outcome: "ok"})
+	p.weight = weigh(weightOf(items))
+	r, _, _ := b.returnFlow(c, o, b.honestReason(), nil, at, p)
 	if b.rnd(3) == 0 {
 		b.message(c, o, r.RefundID, pickOne(b, returnTexts), at.Add(b.dur(time.Minute, time.Hour)))
 	}
 	return r
 }
 
+// inspectedOrNot: most honest returns reach the warehouse; some are still on
+// their way when the world ends, so only the courier's weight speaks for them.
+func (b *builder) inspectedOrNot() string { return pickOne(b, []string{"ok", "ok", ""}) }
+
 func (b *builder) honestReturn() {
-	r := b.boughtAndReturned(b.newBuyer(), b.lines(everyday, 2, 1), b.parcelWeight, false)
+	r := b.boughtAndReturned(b.newBuyer(), b.lines(everyday, 2, 1), b.parcelWeight, plan{outcome: b.inspectedOrNot()})
 	b.label(r)
 }
 
 // honestLightItem: a 5–40 g item in a 20–60 g parcel. It is below the
 // empty-parcel floor, yet weighs more than what was bought. The range leaves
-// room for the warehouse scale's ±4 g.
+// room for the warehouse scale's few percent.
 func (b *builder) honestLightItem() {
 	r := b.boughtAndReturned(b.newBuyer(), b.lines(light, 1, 1), func(items int64) int64 {
 		lo := max(24, items+10)
 		return lo + int64(b.rnd(int(57-lo)))
-	}, false)
+	}, plan{outcome: b.inspectedOrNot()})
 	b.label(r)
 }
 
-// honestLateWaybill: the pickup scan comes a day or two before the refund
-// names the waybill.
+// honestLateWaybill: the pickup scan comes one to four days before the
+// refund names the waybill.
 func (b *builder) honestLateWaybill() {
-	r := b.boughtAndReturned(b.newBuyer(), b.lines(everyday, 1, 1), b.parcelWeight, true)
+	r := b.boughtAndReturned(b.newBuyer(), b.lines(everyday, 1, 1), b.parcelWeight, plan{outcome: "ok", late: b.dur(day, 4*day)})
 	b.label(r)
 }
 
@@ -61,23 +68,38 @@ func (b *builder) honestFamily() {
 
 	o := b.order(c, b.lines(everyday, 1, 1), b.t0.Add(b.dur(time.Hour, 2*day)))
 	b.deliver(o, o.Meta.OccurredAt)
-	r := b.boughtAndReturned(a, b.lines(everyday, 1, 1), b.parcelWeight, false)
+	r := b.boughtAndReturned(a, b.lines(everyday, 1, 1), b.parcelWeight, plan{outcome: b.inspectedOrNot()})
 	b.label(r)
 }
 
-// honestRefundOnly: the parcel stalls in transit and is never signed.
+// honestRefundOnly: "not received" that is true. The parcel stalls in
+// transit and is never signed; or a neighbour signed for it (proxy) and it
+// went astray; or the courier noted an exception at the signing.
 func (b *builder) honestRefundOnly() {
 	c := b.newBuyer()
 	o := b.order(c, b.lines(everyday, 1, 1), b.t0)
-	at := b.ship(o, b.t0).Add(b.dur(4*day, 6*day))
-	b.message(c, o, "", pickOne(b, stuckTexts), at)
+	var at time.Time
+	text := pickOne(b, stuckTexts)
+	switch b.rnd(3) {
+	case 0:
+		at = b.deliverAs(o, b.t0, "proxy", false).Add(b.dur(day, 3*day))
+		text = "物流显示被别人代签了,我问了邻居都说没拿,麻烦查一下"
+	case 1:
+		at = b.deliverAs(o, b.t0, pickOne(b, []string{"self", "station", "locker"}), true).Add(b.dur(2*time.Hour, 2*day))
+		text = "快递员说包裹破了,签收时备注了异常,东西没给我"
+	default:
+		at = b.ship(o, b.t0).Add(b.dur(4*day, 6*day))
+	}
+	b.message(c, o, "", text, at)
 	r := b.refund(o, "refund_only", "not_received", nil, at.Add(b.dur(time.Hour, 4*time.Hour)))
 	r.Description = "快递一直没到"
 	r.Status = "refunded"
 	at = r.RequestedAt.Add(b.dur(time.Hour, 12*time.Hour))
 	b.putRefund(r, at)
-	o.Status = "closed"
-	b.putOrder(o, at.Add(time.Minute))
+	if o.Shipment.SignedAt.IsZero() {
+		o.Status = "closed"
+		b.putOrder(o, at.Add(time.Minute))
+	}
 	b.label(r)
 }
 
@@ -97,7 +119,7 @@ func (b *builder) trackingReused() {
 	p := pickOne(b, everyday)
 	o1 := b.order(a, []event.Item{p.item(pickOne(b, p.skus), 1)}, b.t0)
 	at := b.deliver(o1, b.t0).Add(b.dur(3*time.Hour, 3*day))
-	r1, ws := b.returnFlow(a, o1, b.honestReason(), nil, at, plan{weight: b.parcelWeight(weightOf(o1.Items)), outcome: "ok"})
+	r1, ws, _ := b.returnFlow(a, o1, b.honestReason(), nil, at, plan{weight: b.parcelWeight(weightOf(o1.Items)), outcome: "ok"})
 
 	// One account filling one waybill into two refunds within two days is
 	// how a combined return looks, so the same account waits longer.
@@ -110,7 +132,16 @@ func (b *builder) trackingReused() {
 	when = later(when, b.deliver(o2, o2at).Add(2*time.Hour))
 	r2 := b.refund(o2, "return_refund", b.honestReason(), nil, when)
 	filled := when.Add(b.dur(30*time.Minute, 4*time.Hour))
-	r2.Status, r2.ReturnShipment = "returned", &event.ReturnShipment{Carrier: ws.Carrier, TrackingNo: ws.TrackingNo, FilledAt: filled}
+	// Careful ones type the number so that a person's search does not find
+	// the first use: in lower case, or in groups.
+	no := ws.TrackingNo
+	switch b.rnd(4) {
+	case 0:
+		no = strings.ToLower(no)
+	case 1:
+		no = no[:4] + " " + no[4:8] + " " + no[8:]
+	}
+	r2.Status, r2.ReturnShipment = "returned", &event.ReturnShipment{Carrier: ws.Carrier, TrackingNo: no, FilledAt: filled}
 	b.putRefund(r2, filled)
 	b.label(r1, RuleTrackingReused)
 	b.label(r2, RuleTrackingReused)
@@ -121,7 +152,7 @@ func (b *builder) emptyParcel() {
 	c := b.newBuyer()
 	o := b.order(c, b.lines(heavy, 2, 1), b.t0)
 	at := b.deliver(o, b.t0).Add(b.dur(3*time.Hour, 5*day))
-	r, _ := b.returnFlow(c, o, b.honestReason(), nil, at, plan{weight: 10 + int64(b.rnd(36))})
+	r, _, _ := b.returnFlow(c, o, b.honestReason(), nil, at, plan{weight: 10 + int64(b.rnd(36))})
 	b.label(r, RuleEmptyParcel)
 }
 
@@ -135,7 +166,7 @@ func (b *builder) lowWeight() {
 	at := b.deliver(o, b.t0).Add(b.dur(3*time.Hour, 5*day))
 	claim := []event.ItemRef{{SKUID: o.Items[0].SKUID, Quantity: o.Items[0].Quantity}}
 	w := int64(float64(weightOf(o.Items)) * (0.20 + 0.30*b.s.rng.Float64()))
-	r, _ := b.returnFlow(c, o, pickOne(b, []string{"quality", "not_as_described"}), claim, at, plan{weight: w})
+	r, _, _ := b.returnFlow(c, o, pickOne(b, []string{"quality", "not_as_described"}), claim, at, plan{weight: w})
 	b.label(r, RuleLowWeight)
 }
 
@@ -150,7 +181,7 @@ func (b *builder) inspectionFailed() {
 	}
 	o := b.order(c, b.lines(heavy, 1, qty), b.t0)
 	at := b.deliver(o, b.t0).Add(b.dur(3*time.Hour, 5*day))
-	r, _ := b.returnFlow(c, o, b.honestReason(), nil, at, plan{weight: b.parcelWeight(weightOf(o.Items)), outcome: outcome})
+	r, _, _ := b.returnFlow(c, o, b.honestReason(), nil, at, plan{weight: b.parcelWeight(weightOf(o.Items)), outcome: outcome})
 	b.label(r, RuleInspectionFailed)
 }
 

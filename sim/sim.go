@@ -3,6 +3,12 @@
 // malicious, each event JSON-encoded as the contract says, with the rule codes
 // every refund truly matches. The demo feeds it to the daemon; a benchmark can
 // compare the daemon's decisions with the labels.
+//
+// The labels assume each shop is set up as the simulator says: its return
+// warehouse (Sim.Warehouse) and the couriers it accepts (AcceptedCarriers).
+// Without them unaccepted_carrier and return_misaddressed cannot be judged,
+// as docs/rules.md says. known_offender is never labeled: it needs a
+// reviewer's confirmation through the API, which the topics cannot carry.
 package sim
 
 import (
@@ -47,13 +53,27 @@ type Scene struct {
 	Labels []Label
 }
 
-// Rule codes used as labels (see rules.md).
+// Rule codes used as labels (see docs/rules.md). known_offender is not among
+// them: it needs a reviewer's confirmation through the API (POST
+// /v1/offenders), which traffic on the input topics cannot give.
 const (
-	RuleTrackingReused   = "tracking_reused"
-	RuleEmptyParcel      = "empty_parcel"
-	RuleLowWeight        = "low_weight_return"
-	RuleMultiAccount     = "multi_account_address"
-	RuleInspectionFailed = "inspection_failed"
+	RuleTrackingReused      = "tracking_reused"
+	RuleEmptyParcel         = "empty_parcel"
+	RuleLowWeight           = "low_weight_return"
+	RuleMultiAccount        = "multi_account_address"
+	RuleInspectionFailed    = "inspection_failed"
+	RuleSenderShared        = "return_sender_shared"
+	RuleSKUSwap             = "wrong_item_sku_swap"
+	RuleUnacceptedCarrier   = "unaccepted_carrier"
+	RuleTrackingInvalid     = "tracking_invalid"
+	RuleMisaddressed        = "return_misaddressed"
+	RuleContactAnomaly      = "order_contact_anomaly"
+	RuleOrderBurst          = "order_burst"
+	RuleRefundOnlyAbuse     = "refund_only_abuse"
+	RuleMissingContradicted = "missing_item_contradicted"
+	RuleFeeInflated         = "shipping_fee_inflated"
+	RuleStockoutAbuse       = "stockout_claim_abuse"
+	RuleExtortion           = "extortion_message"
 )
 
 type scenario struct {
@@ -64,21 +84,47 @@ type scenario struct {
 }
 
 var scenarios = []scenario{
-	{"honest_return", false, 4, (*builder).honestReturn},
+	{"honest_return", false, 5, (*builder).honestReturn},
 	{"honest_light_item", false, 1, (*builder).honestLightItem},
 	{"honest_family", false, 1, (*builder).honestFamily},
 	{"honest_late_waybill", false, 1, (*builder).honestLateWaybill},
 	{"honest_refund_only", false, 1, (*builder).honestRefundOnly},
 	{"honest_invoice", false, 1, (*builder).honestInvoice},
+	{"honest_campus", false, 2, (*builder).honestCampus},
+	{"honest_office_sale", false, 1, (*builder).honestOfficeSale},
+	{"honest_small_office", false, 1, (*builder).honestSmallOffice},
+	{"honest_frequent_returner", false, 1, (*builder).honestFrequentReturner},
+	{"honest_combined_return", false, 1, (*builder).honestCombinedReturn},
+	{"honest_lost_parcel", false, 1, (*builder).honestLostParcel},
+	{"honest_under_shipped", false, 1, (*builder).honestUnderShipped},
+	{"honest_slow_courier", false, 1, (*builder).honestSlowCourier},
+	{"honest_postage_claim", false, 1, (*builder).honestPostageClaim},
+	{"honest_out_of_stock", false, 1, (*builder).honestOutOfStock},
+	{"honest_wrong_item", false, 1, (*builder).honestWrongItem},
 	{RuleTrackingReused, true, 1, (*builder).trackingReused},
 	{RuleEmptyParcel, true, 1, (*builder).emptyParcel},
 	{RuleLowWeight, true, 1, (*builder).lowWeight},
 	{RuleMultiAccount, true, 1, (*builder).multiAccount},
 	{RuleInspectionFailed, true, 1, (*builder).inspectionFailed},
+	{RuleSenderShared, true, 1, (*builder).senderShared},
+	{RuleSKUSwap, true, 1, (*builder).skuSwap},
+	{RuleUnacceptedCarrier, true, 1, (*builder).unacceptedCarrier},
+	{RuleTrackingInvalid, true, 1, (*builder).trackingInvalid},
+	{RuleMisaddressed, true, 1, (*builder).misaddressed},
+	{RuleContactAnomaly, true, 1, (*builder).contactAnomaly},
+	{RuleOrderBurst, true, 1, (*builder).orderBurst},
+	{RuleRefundOnlyAbuse, true, 1, (*builder).refundOnlyAbuse},
+	{RuleMissingContradicted, true, 1, (*builder).missingContradicted},
+	{RuleFeeInflated, true, 1, (*builder).feeInflated},
+	{RuleStockoutAbuse, true, 1, (*builder).stockoutAbuse},
+	{RuleExtortion, true, 1, (*builder).extortion},
 }
 
-// Scenarios lists every scene name and whether it is malicious; a malicious
-// scene's name is the rule code its refunds are labeled with.
+// Scenarios lists every scene name and whether it is malicious. A malicious
+// scene's name is the rule code every one of its refunds is labeled with; a
+// refund whose story also truly matches another rule (three ring accounts
+// sharing a phone and swapping SKUs, an empty parcel sent next to the
+// warehouse) carries that code too.
 func Scenarios() map[string]bool {
 	m := make(map[string]bool, len(scenarios))
 	for _, sc := range scenarios {
@@ -95,6 +141,30 @@ type Sim struct {
 	clock time.Time
 	n     int             // scenes made so far
 	used  map[string]bool // phones, homes and waybill digits already handed out
+	decks [2][]int        // scenario indexes left to tell, honest and malicious
+}
+
+// draw picks the next story of a class from a shuffled deck holding each
+// scenario as many times as its weight, so every one is told in a small
+// world as often as its weight says, not only on average.
+func (s *Sim) draw(malicious bool) scenario {
+	k := 0
+	if malicious {
+		k = 1
+	}
+	if len(s.decks[k]) == 0 {
+		for i, sc := range scenarios {
+			if sc.malicious == malicious {
+				for range sc.weight {
+					s.decks[k] = append(s.decks[k], i)
+				}
+			}
+		}
+		s.rng.Shuffle(len(s.decks[k]), func(i, j int) { s.decks[k][i], s.decks[k][j] = s.decks[k][j], s.decks[k][i] })
+	}
+	i := s.decks[k][0]
+	s.decks[k] = s.decks[k][1:]
+	return scenarios[i]
 }
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -139,23 +209,9 @@ func (s *Sim) Warehouse(shopID string) event.Address {
 func (s *Sim) Scene() Scene {
 	s.n++
 	malicious := s.cfg.MaliciousShare > 0 && s.rng.Float64() < s.cfg.MaliciousShare
-	total := 0
-	for _, sc := range scenarios {
-		if sc.malicious == malicious {
-			total += sc.weight
-		}
-	}
-	pick := s.rng.IntN(total)
-	var sc scenario
-	for _, sc = range scenarios {
-		if sc.malicious != malicious {
-			continue
-		}
-		if pick -= sc.weight; pick < 0 {
-			break
-		}
-	}
-	b := &builder{s: s, shop: s.cfg.Shops[s.rng.IntN(len(s.cfg.Shops))], t0: s.clock, counts: map[string]int{}}
+	sc := s.draw(malicious)
+	b := &builder{s: s, whIdx: s.rng.IntN(len(s.cfg.Shops)), t0: s.clock, counts: map[string]int{}}
+	b.shop = s.cfg.Shops[b.whIdx]
 	b.wh = s.Warehouse(b.shop)
 	sc.run(b)
 	s.clock = s.clock.Add(b.dur(3*time.Minute, 30*time.Minute))
@@ -173,6 +229,7 @@ func (s *Sim) Scene() Scene {
 type builder struct {
 	s      *Sim
 	shop   string
+	whIdx  int // the shop's index, which picks its warehouse
 	wh     event.Address
 	t0     time.Time
 	evs    []stamped
@@ -210,11 +267,12 @@ func (b *builder) emit(kind event.Kind, key, entity string, at time.Time, meta *
 	b.evs = append(b.evs, stamped{at, Produced{Kind: kind, Key: key, Value: data}})
 }
 
+// label records the rule codes a refund truly matches, sorted; none for an
+// honest one.
 func (b *builder) label(r *event.Refund, rules ...string) {
-	if rules == nil {
-		rules = []string{}
-	}
-	b.labels = append(b.labels, Label{ShopID: b.shop, RefundID: r.RefundID, Rules: rules})
+	rules = append([]string{}, rules...)
+	slices.Sort(rules)
+	b.labels = append(b.labels, Label{ShopID: b.shop, RefundID: r.RefundID, Rules: slices.Compact(rules)})
 }
 
 // unique draws from gen until it yields something no earlier scene used, so
@@ -223,6 +281,18 @@ func (b *builder) unique(kind string, gen func() string) string {
 	for {
 		v := gen()
 		if !b.s.used[kind+v] {
+			b.s.used[kind+v] = true
+			return v
+		}
+	}
+}
+
+// fresh is unique for generators whose space may run out in an endless run
+// (the demo): after many tries it settles for a value used before.
+func (b *builder) fresh(kind string, gen func(try int) string) string {
+	for try := 0; ; try++ {
+		v := gen(try)
+		if !b.s.used[kind+v] || try >= 200 {
 			b.s.used[kind+v] = true
 			return v
 		}
@@ -265,19 +335,25 @@ func (b *builder) waybill(carriers []string) (carrier, no string) {
 
 func (b *builder) name() string { return pickOne(b, surnames) + pickOne(b, givenNames) }
 
-// buyer is an account with the address it types on orders.
+// buyer is an account with the address it types on orders and the sender
+// its return parcels carry in the courier's system.
 type buyer struct {
 	id    string
 	name  string
 	phone string // 11 digits
 	home  home
 	recv  event.Address
+	from  event.Address
+}
+
+func (b *builder) account() string {
+	b.counts["buyer"]++
+	return fmt.Sprintf("tb_%s%s%06d%d", pickOne(b, nicks), b.s.tag, b.s.n, b.counts["buyer"])
 }
 
 func (b *builder) buyer(name, phone string, h home, style, phoneStyle int) *buyer {
-	b.counts["buyer"]++
-	id := fmt.Sprintf("tb_%s%s%06d%d", pickOne(b, nicks), b.s.tag, b.s.n, b.counts["buyer"])
-	return &buyer{id: id, name: name, phone: phone, home: h, recv: h.typed(name, phoneAs(phone, phoneStyle), style)}
+	return &buyer{id: b.account(), name: name, phone: phone, home: h, recv: h.typed(name, phoneAs(phone, phoneStyle), style),
+		from: h.typed(name, phone, 0)}
 }
 
 // newBuyer is a fresh account at a fresh home, typed one of the usual ways.
@@ -306,14 +382,18 @@ func weightOf(items []event.Item) (g int64) {
 	return g
 }
 
-func (b *builder) order(c *buyer, items []event.Item, at time.Time) *event.Order {
-	var amount int64
+func amountOf(items []event.Item) (a int64) {
 	for _, it := range items {
-		amount += it.UnitPriceMinor * it.Quantity
+		a += it.UnitPriceMinor * it.Quantity
 	}
+	return a
+}
+
+// order places a paid order a few minutes after it was created.
+func (b *builder) order(c *buyer, items []event.Item, at time.Time) *event.Order {
 	recv := c.recv
 	o := &event.Order{OrderID: b.id("T"), BuyerID: c.id, Status: "paid", CreatedAt: at.Add(-b.dur(time.Minute, 5*time.Minute)),
-		Items: items, AmountMinor: amount, Currency: "CNY", Receiver: &recv}
+		Items: items, AmountMinor: amountOf(items), Currency: "CNY", Receiver: &recv}
 	b.putOrder(o, at)
 	return o
 }
@@ -322,20 +402,39 @@ func (b *builder) putOrder(o *event.Order, at time.Time) {
 	b.emit(event.KindOrder, o.OrderID, "o-"+o.OrderID, at, &o.Meta, o)
 }
 
-// ship sends the order out; the courier weighs items plus packing.
-func (b *builder) ship(o *event.Order, at time.Time) time.Time {
+// ship sends the whole order out.
+func (b *builder) ship(o *event.Order, at time.Time) time.Time { return b.shipItems(o, at, o.Items) }
+
+// shipItems sends what the shop packed: the courier weighs the goods in
+// 60–260 g of packing on a scale that may be 3 % off either way.
+func (b *builder) shipItems(o *event.Order, at time.Time, packed []event.Item) time.Time {
 	at = at.Add(b.dur(4*time.Hour, 30*time.Hour))
 	carrier, no := b.waybill(outCarriers)
-	w := weightOf(o.Items) + 60 + int64(b.rnd(200))
+	w := b.scale(weightOf(packed)+60+int64(b.rnd(201)), 0.03)
 	o.Status, o.Shipment = "shipped", &event.Shipment{Carrier: carrier, TrackingNo: no, WeightG: &w, ShippedAt: at}
 	b.putOrder(o, at)
 	return at
 }
 
-// deliver ships and signs an order; it returns the signing time.
+// scale is what a scale off by up to share either way shows for g grams.
+func (b *builder) scale(g int64, share float64) int64 {
+	return int64(float64(g)*(1-share+2*share*b.s.rng.Float64()) + 0.5)
+}
+
+// deliver ships and signs an order (the buyer, a locker or a station, no
+// exception); it returns the signing time.
 func (b *builder) deliver(o *event.Order, at time.Time) time.Time {
-	at = b.ship(o, at).Add(b.dur(20*time.Hour, 72*time.Hour))
-	o.Status, o.Shipment.SignedAt, o.Shipment.SignedBy = "signed", at, pickOne(b, []string{"self", "self", "locker", "station"})
+	return b.deliverAs(o, at, pickOne(b, []string{"self", "self", "locker", "station"}), false)
+}
+
+func (b *builder) deliverAs(o *event.Order, at time.Time, by string, exception bool) time.Time {
+	return b.sign(o, b.ship(o, at), by, exception)
+}
+
+// sign records the delivery of a shipped order 20–72 h after shipping.
+func (b *builder) sign(o *event.Order, shipped time.Time, by string, exception bool) time.Time {
+	at := shipped.Add(b.dur(20*time.Hour, 72*time.Hour))
+	o.Status, o.Shipment.SignedAt, o.Shipment.SignedBy, o.Shipment.SignedWithException = "signed", at, by, exception
 	b.putOrder(o, at.Add(b.dur(time.Minute, 20*time.Minute)))
 	return at
 }
@@ -362,6 +461,17 @@ func (b *builder) refund(o *event.Order, kind, reason string, items []event.Item
 	return r
 }
 
+// refundOnly files a refund-only request and, when settle is set, has the
+// shop pay it a few hours later.
+func (b *builder) refundOnly(o *event.Order, reason string, items []event.ItemRef, at time.Time, settle bool) *event.Refund {
+	r := b.refund(o, "refund_only", reason, items, at)
+	if settle {
+		r.Status = "refunded"
+		b.putRefund(r, at.Add(b.dur(30*time.Minute, 20*time.Hour)))
+	}
+	return r
+}
+
 func (b *builder) putRefund(r *event.Refund, at time.Time) {
 	b.emit(event.KindRefund, r.RefundID, "r-"+r.RefundID, at, &r.Meta, r)
 }
@@ -370,60 +480,96 @@ func (b *builder) putReturn(p *event.Return, at time.Time) {
 	b.emit(event.KindReturn, p.TrackingNo, "t-"+p.TrackingNo, at, &p.Meta, p)
 }
 
+// message sends a chat message about an order (and a refund, when given).
 func (b *builder) message(c *buyer, o *event.Order, refundID, text string, at time.Time) {
-	m := &event.Message{MessageID: b.id("M"), BuyerID: c.id, Channel: "chat", Text: text, OrderID: o.OrderID, RefundID: refundID}
+	b.say(c, "chat", o.OrderID, refundID, text, at)
+}
+
+func (b *builder) say(c *buyer, channel, orderID, refundID, text string, at time.Time) {
+	m := &event.Message{MessageID: b.id("M"), BuyerID: c.id, Channel: channel, Text: text, OrderID: orderID, RefundID: refundID}
 	b.emit(event.KindMessage, c.id, "m-"+m.MessageID, at, &m.Meta, m)
 }
 
 // parcelWeight is what a courier's scale shows for items in their packing:
 // 50–300 g of box and filler, ±4 % scale noise.
 func (b *builder) parcelWeight(items int64) int64 {
-	g := float64(items+50+int64(b.rnd(251))) * (0.96 + 0.08*b.s.rng.Float64())
-	return int64(g + 0.5)
+	return b.scale(items+50+int64(b.rnd(251)), 0.04)
 }
 
-// plan says how a return goes: the parcel weight, whether the buyer fills the
-// waybill in only after the pickup scan, and the warehouse inspection ("" =
-// the parcel is still on its way, so weight is the only evidence yet).
+// plan says how a return goes. Zero values are the usual: a mainstream
+// courier, from the buyer's home to the shop's warehouse as the buyer typed
+// it, the waybill filled in just before the pickup.
 type plan struct {
 	weight  int64
-	late    bool
-	outcome string
+	late    time.Duration // >0: the buyer fills the waybill in this long after the pickup scan
+	outcome string        // warehouse inspection; "" = not inspected: still on its way, or see end
+	// end, with no outcome: the courier's last word instead of the
+	// warehouse's: "signed" (at the recipient, never linked to the refund),
+	// "rejected" (refused at the warehouse) or "lost"; "" = still in transit.
+	end     string
+	carrier string // "" = one of the usual return couriers
+	sender  *event.Address
+	to      *event.Address
+	// fee is the return postage claimed with the waybill (0: none), given
+	// the carrier, the courier's weight and the sender.
+	fee func(carrier string, weight int64, from event.Address) int64
 }
 
 // returnFlow files a return_refund and sends the parcel back; it returns the
-// refund, the waybill and when the buyer filled it in.
-func (b *builder) returnFlow(c *buyer, o *event.Order, reason string, items []event.ItemRef, at time.Time, p plan) (*event.Refund, *event.ReturnShipment) {
+// refund, the waybill the buyer filled in and the parcel.
+func (b *builder) returnFlow(c *buyer, o *event.Order, reason string, items []event.ItemRef, at time.Time, p plan) (*event.Refund, *event.ReturnShipment, *event.Return) {
 	r := b.refund(o, "return_refund", reason, items, at)
 	at = at.Add(b.dur(10*time.Minute, 3*time.Hour))
 	r.Status = "awaiting_return"
 	b.putRefund(r, at)
 
 	carrier, no := b.waybill(retCarriers)
+	if p.carrier != "" {
+		carrier, no = b.waybill([]string{p.carrier})
+	}
 	pickup := at.Add(b.dur(2*time.Hour, 20*time.Hour))
 	filled := pickup.Add(-b.dur(20*time.Minute, 2*time.Hour))
-	if p.late {
-		filled = pickup.Add(b.dur(24*time.Hour, 48*time.Hour))
+	if p.late > 0 {
+		filled = pickup.Add(p.late)
+	}
+	// The courier's sender is the buyer's home as the courier system keeps it.
+	sender, recipient, w := c.from, b.whTyped(), p.weight
+	if p.sender != nil {
+		sender = *p.sender
+	}
+	if p.to != nil {
+		recipient = *p.to
 	}
 	ws := &event.ReturnShipment{Carrier: carrier, TrackingNo: no, FilledAt: filled}
 	r.Status, r.ReturnShipment = "returned", ws
+	if p.fee != nil {
+		r.ShippingFeeClaimMinor = p.fee(carrier, w, sender)
+	}
 	b.putRefund(r, filled)
 
-	// The courier's sender is the buyer's home as the courier system keeps it.
-	sender, recipient, w := c.home.typed(c.name, c.phone, 0), b.wh, p.weight
 	parcel := &event.Return{TrackingNo: no, Carrier: carrier, Status: "picked_up", Sender: &sender, Recipient: &recipient, WeightG: &w}
 	b.putReturn(parcel, pickup)
 	parcel.Status = "in_transit"
-	b.putReturn(parcel, pickup.Add(b.dur(3*time.Hour, 12*time.Hour)))
-	if p.outcome == "" {
-		return r, ws
-	}
-
+	moving := pickup.Add(b.dur(3*time.Hour, 12*time.Hour))
+	b.putReturn(parcel, moving)
 	signed := pickup.Add(b.dur(24*time.Hour, 72*time.Hour))
-	if p.late && !signed.After(filled) {
+	if !signed.After(filled) {
 		signed = filled.Add(b.dur(time.Hour, 6*time.Hour))
 	}
-	w2 := w + int64(b.rnd(9)) - 4 // the warehouse scale differs a little
+	switch {
+	case p.end == "lost":
+		parcel.Status = "lost"
+		b.putReturn(parcel, moving.Add(b.dur(3*day, 7*day)))
+		return r, ws, parcel
+	case p.outcome == "" && p.end != "":
+		parcel.Status = p.end
+		b.putReturn(parcel, signed)
+		return r, ws, parcel
+	case p.outcome == "":
+		return r, ws, parcel
+	}
+
+	w2 := b.scale(w, 0.03) // the warehouse's scale disagrees with the courier's
 	parcel.Status, parcel.RefundID, parcel.WeightG = "signed", r.RefundID, &w2
 	b.putReturn(parcel, signed)
 
@@ -445,7 +591,7 @@ func (b *builder) returnFlow(c *buyer, o *event.Order, reason string, items []ev
 		r.Status = "received" // held: the shop disputes it
 	}
 	b.putRefund(r, inspected.Add(b.dur(10*time.Minute, 3*time.Hour)))
-	return r, ws
+	return r, ws, parcel
 }
 
 // refItems is what a refund claims: the listed items, or the whole order.
@@ -462,6 +608,28 @@ func refItems(o *event.Order, items []event.ItemRef) []event.ItemRef {
 
 func (b *builder) honestReason() string {
 	return pickOne(b, []string{"no_reason", "quality", "not_as_described"})
+}
+
+// whTyped is the shop's warehouse as a buyer types it into the courier's
+// app: mostly as the shop gave it, sometimes cut short, without the
+// sub-district, with the province and city short, or with the team's name
+// after it.
+func (b *builder) whTyped() event.Address {
+	w := b.wh
+	if b.whIdx >= len(warehouses) || b.rnd(2) == 0 {
+		return w
+	}
+	switch b.rnd(4) {
+	case 0:
+		w.Province, w.City = strings.TrimSuffix(w.Province, "省"), strings.TrimSuffix(w.City, "市")
+	case 1:
+		w.Address = pickOne(b, warehouseTyped[b.whIdx])
+	case 2:
+		w.Address += pickOne(b, []string{"售后组", " 退货处", "(售后)"})
+	case 3:
+		w.Address = w.Province + w.City + w.District + w.Address
+	}
+	return w
 }
 
 // AcceptedCarriers are the couriers the simulated shops accept for returns:

@@ -58,7 +58,12 @@ func toFact(ev event.Event) fact {
 	case *event.Order:
 		ak := rules.AddressKey(*e.Receiver)
 		phone := rules.NormalizePhone(e.Receiver.Phone)
-		pk, mk := phone.Key(), phone.MaskKey()
+		pk, mk := phone.Key(), ""
+		if phone.Kind == rules.PhoneMasked {
+			// Only numbers the platform masked link by their mask: two full
+			// numbers sharing first and last digits are strangers.
+			mk = phone.MaskKey()
+		}
 		f := fact{key: "o:" + e.OrderID, fields: []string{"body", mustJSON(e)},
 			meta: []string{"buyer", e.BuyerID, "ak", ak, "pk", pk, "mk", mk}, members: []string{}, owner: "body",
 			fans: []string{"set", "or:" + e.OrderID, "waybills", "or:" + e.OrderID}}
@@ -68,8 +73,8 @@ func toFact(ev event.Event) fact {
 		if pk != "" {
 			f.members = append(f.members, "ph:"+pk, e.OrderID, e.BuyerID, "buyers")
 		}
-		if mk != "" { // a weak link: read when assessing, never fanned out
-			f.members = append(f.members, "mp:"+mk, e.OrderID, e.BuyerID, "")
+		if mk != "" { // a weak link, fanned out like the others so order does not matter
+			f.members = append(f.members, "mp:"+mk, e.OrderID, e.BuyerID, "buyers")
 		}
 		return f
 	case *event.Refund:
