@@ -38,4 +38,19 @@ if [ ${#ops_need[@]} -gt 0 ]; then
 fi
 (cd dashboards && go vet ./... && go test -count=1 ./...)
 # --- end operations ---
+# --- web (issue 6) ---
+# Debian's chromium and a CJK font for the browser tests of the staff UI
+# (browsertest/: chromedp drives headless Chromium; without the font Chinese
+# renders as boxes in the screenshots).
+web_need=()
+{ command -v chromium || command -v chromium-browser; } >/dev/null || web_need+=(chromium)
+fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || web_need+=(fonts-wqy-microhei)
+if [ ${#web_need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "scripts/test.sh: installing ${web_need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${web_need[@]}" >/dev/null
+fi
+# --- end web ---
 go test -race -count=1 "$@" ./...

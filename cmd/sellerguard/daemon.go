@@ -23,6 +23,7 @@ import (
 	"github.com/sellerguard/sellerguard/ingest"
 	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/store"
+	"github.com/sellerguard/sellerguard/web"
 	"github.com/sellerguard/sellerguard/webhook"
 )
 
@@ -58,6 +59,8 @@ type daemon struct {
 	reloads    *prometheus.CounterVec
 	offenders  *offender.Book
 	webhooks   *webhook.Webhooks
+	review     *api.Review
+	tokens     *api.Tokens
 }
 
 // publishers publishes to each in turn; all must succeed.
@@ -139,6 +142,15 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	}
 	srv := api.New(st, tokens, checks, reg, reg, o.log)
 	srv.HandleOffenders(d.offenders)
+	d.review = api.NewReview(st, st, d.offenders, decisions, api.ReviewConfig{}, reg, o.log)
+	d.tokens = tokens
+	srv.HandleReview(d.review)
+	srv.HandleOpenAPI()
+	ui, err := web.New(d.review, tokens, o.log)
+	if err != nil {
+		return fail(err)
+	}
+	srv.HandleWeb(ui)
 	srv.HandleAssess(d.processor)
 	srv.HandleWebhooks(st)
 	srv.HandleAllowances(st, func(ctx context.Context, shop, refundID string) error {
@@ -165,6 +177,7 @@ func (d *daemon) run(ctx context.Context) error {
 		go d.watchConfig(ctx, 2*time.Second)
 	}
 	go d.offenders.Run(ctx, 5*time.Second, time.Hour, d.log)
+	go d.review.Run(ctx, d.tokens, 30*time.Second)
 	if d.webhooks != nil {
 		go d.webhooks.Run(ctx, time.Second)
 	}
