@@ -91,7 +91,8 @@ func demo(ctx context.Context, o demoOptions) error {
 	}
 	base := "http://" + d.addr()
 	fmt.Fprintf(o.out, `SellerGuard demo
-  API and metrics  %s  (GET /v1/refunds/{id}, /metrics, /healthz, /readyz)
+  staff web UI     %s/ui/  (log in with the admin token; 中文 / English)
+  API and metrics  %s  (GET /v1/refunds/{id}, /v1/openapi.json, /metrics, /healthz, /readyz)
   admin token      %s
   Kafka broker     %s  (topics: %s, %s, %s, %s → %s; dead letters %s)
   Redis            %s
@@ -99,7 +100,7 @@ func demo(ctx context.Context, o demoOptions) error {
   or               go run ./cmd/sellerguard check --api %s --token %s REFUND_ID
 
 Flagged refunds appear below as the simulated traffic is assessed (Ctrl-C stops).
-`, base, token, brokers[0], cfg.Topics.Orders, cfg.Topics.Refunds, cfg.Topics.Returns, cfg.Topics.Messages,
+`, base, base, token, brokers[0], cfg.Topics.Orders, cfg.Topics.Refunds, cfg.Topics.Returns, cfg.Topics.Messages,
 		cfg.Topics.Decisions, cfg.Topics.DeadLetter, rds.Addr(), token, base, base, token)
 
 	var wg sync.WaitGroup
