@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/sellerguard/sellerguard/detector"
 	"github.com/sellerguard/sellerguard/rules"
 	"github.com/sellerguard/sellerguard/store"
@@ -171,4 +173,53 @@ func TestRedisDown(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A round trip repeated because the script cache was lost is counted.
+func TestScriptCacheLossIsCounted(t *testing.T) {
+	t.Parallel()
+	e := start(t)
+	reg := prometheus.NewRegistry()
+	cfg := e.cfg
+	st, err := store.New(e.ctx, cfg, reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	apply := func() {
+		if _, err := st.Apply(e.ctx, world()[:1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply() // nothing loaded yet: one retry
+	apply() // loaded: none
+	if err := e.rc.ScriptFlush(e.ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	apply() // flushed: one more
+	if got := counterOf(t, reg, "sellerguard_store_retries_total", "apply"); got != 2 {
+		t.Errorf("retries %v, want 2", got)
+	}
+}
+
+func counterOf(t *testing.T, reg *prometheus.Registry, name, op string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "op" && l.GetValue() == op {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("%s{op=%q} not found", name, op)
+	return 0
 }

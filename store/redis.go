@@ -160,6 +160,7 @@ func (r *Redis) pipeline(ctx context.Context, op string, fill func(redis.Pipelin
 			return cmds, nil
 		}
 		if attempt == 0 && noScript(cmds) {
+			r.m.retries.WithLabelValues(op).Inc()
 			if lerr := r.loadScripts(ctx); lerr != nil {
 				r.m.errors.WithLabelValues(op).Inc()
 				return nil, fmt.Errorf("store: %s: load scripts: %w", op, lerr)
@@ -212,6 +213,7 @@ func refundShopsKey(refundID string) string { return "sg:refund-shops:" + refund
 type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+	retries  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -223,11 +225,16 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sellerguard_store_errors_total", Help: "Failed Redis round trips, by operation.",
 		}, []string{"op"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_store_retries_total",
+			Help: "Redis round trips the store repeated, by operation (a node lost its script cache, e.g. after a restart).",
+		}, []string{"op"}),
 	}
 	for _, op := range []string{"apply", "load", "save", "published", "lookup", "holds", "allow", "webhook"} {
 		m.duration.WithLabelValues(op)
 		m.errors.WithLabelValues(op)
+		m.retries.WithLabelValues(op)
 	}
-	reg.MustRegister(m.duration, m.errors)
+	reg.MustRegister(m.duration, m.errors, m.retries)
 	return m
 }
