@@ -154,6 +154,7 @@ func (b *builder) emptyParcel() {
 	at := b.deliver(o, b.t0).Add(b.dur(3*time.Hour, 5*day))
 	r, _, _ := b.returnFlow(c, o, b.honestReason(), nil, at, plan{weight: 10 + int64(b.rnd(36))})
 	b.label(r, RuleEmptyParcel)
+	b.s.offenders = append(b.s.offenders, Offender{ShopID: b.shop, RefundID: r.RefundID, BuyerID: c.id, Phone: c.recv.Phone, buyer: c})
 }
 
 // lowWeight: 2–3 units claimed back, a parcel of 20–50 % of their weight

@@ -59,6 +59,7 @@ type Scene struct {
 const (
 	RuleTrackingReused      = "tracking_reused"
 	RuleEmptyParcel         = "empty_parcel"
+	RuleKnownOffender       = "known_offender"
 	RuleLowWeight           = "low_weight_return"
 	RuleMultiAccount        = "multi_account_address"
 	RuleInspectionFailed    = "inspection_failed"
@@ -142,6 +143,8 @@ type Sim struct {
 	n     int             // scenes made so far
 	used  map[string]bool // phones, homes and waybill digits already handed out
 	decks [2][]int        // scenario indexes left to tell, honest and malicious
+	// buyers of empty-parcel stories, for a reviewer to confirm as offenders
+	offenders []Offender
 }
 
 // draw picks the next story of a class from a shuffled deck holding each
@@ -215,10 +218,14 @@ func (s *Sim) Scene() Scene {
 	b.wh = s.Warehouse(b.shop)
 	sc.run(b)
 	s.clock = s.clock.Add(b.dur(3*time.Minute, 30*time.Minute))
+	return b.scene(sc.name)
+}
 
-	// Stable, so events at one instant keep the order they were emitted in.
+// scene orders the builder's events in time: stable, so events at one
+// instant keep the order they were emitted in.
+func (b *builder) scene(name string) Scene {
 	sort.SliceStable(b.evs, func(i, j int) bool { return b.evs[i].at.Before(b.evs[j].at) })
-	out := Scene{Name: sc.name, Labels: b.labels, Events: make([]Produced, len(b.evs))}
+	out := Scene{Name: name, Labels: b.labels, Events: make([]Produced, len(b.evs))}
 	for i, e := range b.evs {
 		out.Events[i] = e.p
 	}

@@ -128,18 +128,37 @@ func evaluateWorld(ctx context.Context, seed uint64, scenes int, redisAddrs []st
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()
 
+	// Phase one: the world. Phase two: a reviewer confirms the buyers of
+	// empty parcels as fraud, and some of them come back to buy again.
 	sink := &memorySink{}
 	n, err := simulate(ctx, s, sink, 0, scenes)
 	if err != nil {
 		return sim.Report{}, err
 	}
-	for topic, kind := range cfg.Topics.inputs() {
-		w := ingest.NewWriter(brokers, topic)
-		err := w.Publish(ctx, sink.events[kind])
-		_ = w.Close()
-		if err != nil {
+	if err := sink.flush(ctx, brokers, cfg.Topics); err != nil {
+		return sim.Report{}, err
+	}
+	if err := waitForEvents(ctx, d, n, 10*time.Minute); err != nil {
+		return sim.Report{}, err
+	}
+	offenders := s.Offenders()
+	offenders = offenders[:min(len(offenders), max(1, scenes/50))]
+	for _, o := range offenders {
+		id, _ := offender.AccountID(o.BuyerID)
+		if err := d.offenders.Confirm(ctx, o.ShopID, o.RefundID, []offender.Identifier{id}, time.Now()); err != nil {
 			return sim.Report{}, err
 		}
+		sc := s.Returning(o)
+		for _, e := range sc.Events {
+			_ = sink.Event(ctx, e)
+			n++
+		}
+		for _, l := range sc.Labels {
+			_ = sink.Label(l)
+		}
+	}
+	if err := sink.flush(ctx, brokers, cfg.Topics); err != nil {
+		return sim.Report{}, err
 	}
 	if err := waitForEvents(ctx, d, n, 10*time.Minute); err != nil {
 		return sim.Report{}, err
@@ -185,7 +204,24 @@ func (m *memorySink) Event(_ context.Context, e sim.Produced) error {
 }
 
 func (m *memorySink) Label(l sim.Label) error { m.labels = append(m.labels, l); return nil }
-func (m *memorySink) Close() error            { return nil }
+
+// flush produces the events gathered so far, one write per topic.
+func (m *memorySink) flush(ctx context.Context, brokers []string, t topics) error {
+	for topic, kind := range t.inputs() {
+		if len(m.events[kind]) == 0 {
+			continue
+		}
+		w := ingest.NewWriter(brokers, topic)
+		err := w.Publish(ctx, m.events[kind])
+		_ = w.Close()
+		if err != nil {
+			return err
+		}
+		m.events[kind] = nil
+	}
+	return nil
+}
+func (m *memorySink) Close() error { return nil }
 
 // waitForEvents waits until the daemon has handled n input events.
 func waitForEvents(ctx context.Context, d *daemon, n int, within time.Duration) error {
