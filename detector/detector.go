@@ -198,6 +198,16 @@ type Decision struct {
 // every step is idempotent.
 func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 	events, origin, dead := p.decode(batch)
+	arrived := make([]time.Time, len(events))
+	for i, o := range origin {
+		arrived[i] = batch[o].Time
+	}
+	if err := p.handle(ctx, events, arrived); err != nil {
+		return err
+	}
+	// Dead letters go out once the rest of the batch is stored: a batch that
+	// fails on Redis and is retried does not dead-letter its bad messages
+	// again each time.
 	if len(dead) > 0 {
 		if err := p.deadLetters.Publish(ctx, dead); err != nil {
 			return fmt.Errorf("detector: dead-letter: %w", err)
@@ -206,11 +216,7 @@ func (p *Processor) Process(ctx context.Context, batch []event.Raw) error {
 			p.m.deadLetters.WithLabelValues(d.Headers["sellerguard-reason-code"]).Inc()
 		}
 	}
-	arrived := make([]time.Time, len(events))
-	for i, o := range origin {
-		arrived[i] = batch[o].Time
-	}
-	return p.handle(ctx, events, arrived)
+	return nil
 }
 
 // Ingest handles events that came another way than the stream (a refund
@@ -337,6 +343,10 @@ func (p *Processor) reassess(ctx context.Context, causes map[Ref][]string, event
 	return nil
 }
 
+// deadLetterMax bounds a dead letter's body: kafka-go's writer refuses
+// messages over 1 MiB, and an oversized input must not jam the stream.
+const deadLetterMax = 64 << 10
+
 // decode splits a batch into valid events (with the index of the message each
 // came from) and dead letters carrying the original bytes and the reason.
 func (p *Processor) decode(batch []event.Raw) ([]event.Event, []int, []event.Raw) {
@@ -356,13 +366,21 @@ func (p *Processor) decode(batch []event.Raw) ([]event.Event, []int, []event.Raw
 				reason = inv.Reason
 			}
 			p.m.invalid.WithLabelValues(reason).Inc()
-			dead = append(dead, event.Raw{Key: m.Key, Value: m.Value, Headers: map[string]string{
+			headers := map[string]string{
 				"sellerguard-reason":           err.Error(),
 				"sellerguard-reason-code":      reason,
 				"sellerguard-source-topic":     m.Topic,
 				"sellerguard-source-partition": strconv.Itoa(m.Partition),
 				"sellerguard-source-offset":    strconv.FormatInt(m.Offset, 10),
-			}})
+			}
+			value := m.Value
+			if len(value) > deadLetterMax {
+				// The dead-letter topic refuses what the input topic took:
+				// keep the head, say how long it was.
+				value = value[:deadLetterMax]
+				headers["sellerguard-truncated-from"] = strconv.Itoa(len(m.Value))
+			}
+			dead = append(dead, event.Raw{Key: m.Key, Value: value, Headers: headers})
 			continue
 		}
 		events = append(events, ev)

@@ -13,6 +13,15 @@ const (
 	DefaultRetryBackoff = 200 * time.Millisecond
 	DefaultDrainTimeout = 30 * time.Second
 
+	// Group membership. kafka-go's defaults (30s session, 3s heartbeat, 5s
+	// join backoff) leave a crashed instance's partitions unread for half a
+	// minute and make a rebalance take seconds to start; these are Kafka's
+	// classic defaults (the broker's group.min.session.timeout.ms is 6s).
+	DefaultSessionTimeout    = 10 * time.Second
+	DefaultHeartbeatInterval = time.Second
+	DefaultRebalanceTimeout  = 10 * time.Second
+	DefaultJoinGroupBackoff  = time.Second
+
 	// maxBackoff caps the exponential retry backoff.
 	maxBackoff = 5 * time.Second
 )
@@ -34,6 +43,16 @@ type ConsumerConfig struct {
 	// DrainTimeout bounds how long a batch in hand may still be processed
 	// and committed after Run's context is cancelled.
 	DrainTimeout time.Duration
+	// SessionTimeout is how long the group coordinator waits for a silent
+	// member (a crashed instance) before giving its partitions to others.
+	SessionTimeout time.Duration
+	// HeartbeatInterval is how often a member tells the coordinator it
+	// lives, and so how soon it hears of a rebalance.
+	HeartbeatInterval time.Duration
+	// RebalanceTimeout is how long a rebalance waits for members to rejoin.
+	RebalanceTimeout time.Duration
+	// JoinGroupBackoff is the pause before joining again after a failed join.
+	JoinGroupBackoff time.Duration
 }
 
 // Validate reports every invalid field, each error naming its field.
@@ -78,6 +97,18 @@ func (c ConsumerConfig) Validate() error {
 	if c.DrainTimeout < 0 {
 		bad("drain_timeout", "must not be negative, got %s", c.DrainTimeout)
 	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"session_timeout", c.SessionTimeout}, {"heartbeat_interval", c.HeartbeatInterval},
+		{"rebalance_timeout", c.RebalanceTimeout}, {"join_group_backoff", c.JoinGroupBackoff}} {
+		if d.v < 0 {
+			bad(d.field, "must not be negative, got %s", d.v)
+		}
+	}
+	if c.SessionTimeout > 0 && c.HeartbeatInterval >= c.SessionTimeout {
+		bad("heartbeat_interval", "%s must be shorter than session_timeout %s", c.HeartbeatInterval, c.SessionTimeout)
+	}
 	return errors.Join(errs...)
 }
 
@@ -94,6 +125,18 @@ func (c ConsumerConfig) WithDefaults() ConsumerConfig {
 	}
 	if c.DrainTimeout == 0 {
 		c.DrainTimeout = DefaultDrainTimeout
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = DefaultSessionTimeout
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if c.RebalanceTimeout == 0 {
+		c.RebalanceTimeout = DefaultRebalanceTimeout
+	}
+	if c.JoinGroupBackoff == 0 {
+		c.JoinGroupBackoff = DefaultJoinGroupBackoff
 	}
 	return c
 }

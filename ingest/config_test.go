@@ -27,6 +27,13 @@ func TestConsumerConfigValidate(t *testing.T) {
 		{"negative max wait", func(c *ConsumerConfig) { c.MaxWait = -time.Second }, []string{"ingest: max_wait:"}},
 		{"negative backoff", func(c *ConsumerConfig) { c.RetryBackoff = -1 }, []string{"ingest: retry_backoff:"}},
 		{"negative drain", func(c *ConsumerConfig) { c.DrainTimeout = -1 }, []string{"ingest: drain_timeout:"}},
+		{"group timing", func(c *ConsumerConfig) {
+			c.SessionTimeout, c.HeartbeatInterval, c.RebalanceTimeout, c.JoinGroupBackoff = 6*time.Second, time.Second, time.Minute, time.Second
+		}, nil},
+		{"negative session timeout", func(c *ConsumerConfig) { c.SessionTimeout = -1 }, []string{"ingest: session_timeout:"}},
+		{"negative join backoff", func(c *ConsumerConfig) { c.JoinGroupBackoff = -1 }, []string{"ingest: join_group_backoff:"}},
+		{"heartbeat not below session", func(c *ConsumerConfig) { c.SessionTimeout, c.HeartbeatInterval = time.Second, time.Second },
+			[]string{"ingest: heartbeat_interval:"}},
 		{"several at once", func(c *ConsumerConfig) { c.Brokers, c.GroupID = nil, "" }, []string{"ingest: brokers:", "ingest: group_id:"}},
 	}
 	for _, tt := range tests {
@@ -58,6 +65,11 @@ func TestConsumerConfigWithDefaults(t *testing.T) {
 	got := ConsumerConfig{}.WithDefaults()
 	if got.MaxBatch != 500 || got.MaxWait != 20*time.Millisecond || got.RetryBackoff != 200*time.Millisecond || got.DrainTimeout != 30*time.Second {
 		t.Errorf("defaults = %+v", got)
+	}
+	// A crashed member's partitions move after the session timeout: kafka-go's
+	// 30s default is too long; a joining member is heard of within a heartbeat.
+	if got.SessionTimeout != 10*time.Second || got.HeartbeatInterval != time.Second || got.RebalanceTimeout != 10*time.Second || got.JoinGroupBackoff != time.Second {
+		t.Errorf("group defaults = %+v", got)
 	}
 	set := ConsumerConfig{MaxBatch: 7, MaxWait: time.Second, RetryBackoff: time.Millisecond, DrainTimeout: time.Second}
 	if got := set.WithDefaults(); got.MaxBatch != 7 || got.MaxWait != time.Second || got.RetryBackoff != time.Millisecond || got.DrainTimeout != time.Second {

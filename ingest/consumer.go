@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,6 +46,11 @@ type Consumer struct {
 	h   Handler
 	m   *metrics
 	log *slog.Logger
+	// joined counts the group generations the reader joined (from its
+	// stats), ended those it left (from its log, which says so the moment a
+	// generation ends, before the next one is joined).
+	joined int64
+	ended  atomic.Int64
 }
 
 // NewConsumer checks cfg and registers the consumer's metrics on reg (nil
@@ -101,10 +107,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 	c.log.Info("consumer started", "topics", c.cfg.Topics, "brokers", c.cfg.Brokers)
 	fetchFailures := 0
 	for {
-		msgs, err := c.fetchBatch(ctx, r)
+		msgs, gen, err := c.fetchBatch(ctx, r)
 		if len(msgs) > 0 {
 			fetchFailures = 0
-			c.handle(ctx, work, r, msgs)
+			c.handle(ctx, work, r, msgs, gen)
 		}
 		switch {
 		case ctx.Err() != nil:
@@ -137,8 +143,15 @@ func (c *Consumer) readerConfig() kafka.ReaderConfig {
 		MaxWait:          fetchMaxWait,
 		ReadBatchTimeout: readBatchTimeout,
 		// Disables kafka-go's own lag polling; lag comes from HighWaterMark.
-		ReadLagInterval: -1,
+		ReadLagInterval:   -1,
+		SessionTimeout:    c.cfg.SessionTimeout,
+		HeartbeatInterval: c.cfg.HeartbeatInterval,
+		RebalanceTimeout:  c.cfg.RebalanceTimeout,
+		JoinGroupBackoff:  c.cfg.JoinGroupBackoff,
 		Logger: kafka.LoggerFunc(func(format string, args ...any) {
+			if strings.HasPrefix(format, "stopped commit for group") {
+				c.ended.Add(1)
+			}
 			if c.log.Enabled(context.Background(), slog.LevelDebug) {
 				c.log.Debug("kafka-go: " + fmt.Sprintf(format, args...))
 			}
@@ -154,15 +167,29 @@ func (c *Consumer) readerConfig() kafka.ReaderConfig {
 	}
 }
 
+// currentGeneration changes whenever the reader's group generation ends or
+// a new one starts. kafka-go has no rebalance callback: its stats count the
+// generations joined (and reset on each read, so they are summed here;
+// nothing else reads them), and its log says when one ends.
+func (c *Consumer) currentGeneration(r *kafka.Reader) int64 {
+	if n := r.Stats().Rebalances; n > 0 {
+		c.joined += n
+		c.m.rebalances.Add(float64(n))
+	}
+	return c.joined + c.ended.Load()
+}
+
 // fetchBatch blocks for a first message, then collects more until MaxBatch
-// or MaxWait. A batch interrupted by ctx is still returned. The error is the
-// one that ended the wait for the first message, if any.
-func (c *Consumer) fetchBatch(ctx context.Context, r *kafka.Reader) ([]kafka.Message, error) {
+// or MaxWait. A batch interrupted by ctx is still returned. gen is the group
+// generation when the first message arrived. The error is the one that ended
+// the wait for the first message, if any.
+func (c *Consumer) fetchBatch(ctx context.Context, r *kafka.Reader) (msgs []kafka.Message, gen int64, err error) {
 	first, err := r.FetchMessage(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	msgs := make([]kafka.Message, 1, c.cfg.MaxBatch)
+	gen = c.currentGeneration(r)
+	msgs = make([]kafka.Message, 1, c.cfg.MaxBatch)
 	msgs[0] = first
 	wait, cancel := context.WithTimeout(ctx, c.cfg.MaxWait)
 	defer cancel()
@@ -179,12 +206,20 @@ func (c *Consumer) fetchBatch(ctx context.Context, r *kafka.Reader) ([]kafka.Mes
 		}
 		msgs = append(msgs, m)
 	}
-	return msgs, nil
+	return msgs, gen, nil
 }
 
 // handle processes msgs until it succeeds, then commits them. It gives up
 // (without committing) only when ctx is cancelled while the batch fails.
-func (c *Consumer) handle(ctx, work context.Context, r *kafka.Reader, msgs []kafka.Message) {
+//
+// A batch processed across a rebalance is not committed. kafka-go would send
+// the commit with the new generation, which the coordinator accepts even for
+// partitions that moved to another member meanwhile, moving that member's
+// offsets back (segmentio/kafka-go#1308; seen here on Kafka 4.1 with a slow
+// batch). Nothing is lost by skipping it: after a rebalance kafka-go restarts
+// every partition it keeps from the committed offset, so this batch's
+// messages come again to whoever owns them now, and processing is idempotent.
+func (c *Consumer) handle(ctx, work context.Context, r *kafka.Reader, msgs []kafka.Message, gen int64) {
 	c.observeFetched(msgs)
 	batch := toRaw(msgs)
 	for attempt := 0; ; attempt++ {
@@ -206,6 +241,12 @@ func (c *Consumer) handle(ctx, work context.Context, r *kafka.Reader, msgs []kaf
 			c.log.Warn("stopping during retry; batch left uncommitted for redelivery", "messages", len(batch))
 			return
 		}
+	}
+	if now := c.currentGeneration(r); now != gen {
+		c.m.staleCommits.Inc()
+		c.log.Warn("group rebalanced while the batch was processed; not committing it (its partitions restart from the last commit)",
+			"messages", len(msgs))
+		return
 	}
 	c.commit(work, r, msgs)
 }

@@ -17,6 +17,8 @@ type metrics struct {
 	fetchErrors    prometheus.Counter
 	lag            *prometheus.GaugeVec
 	lastCommit     prometheus.Gauge
+	rebalances     prometheus.Counter
+	staleCommits   prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -60,6 +62,14 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: ns, Subsystem: sub, Name: "last_commit_timestamp_seconds",
 			Help: "Unix time of the last successful offset commit.",
 		}),
+		rebalances: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "rebalances_total",
+			Help: "Consumer group generations this consumer joined.",
+		}),
+		staleCommits: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "commits_skipped_total",
+			Help: "Processed batches not committed because the group rebalanced meanwhile; their partitions restart from the last commit.",
+		}),
 	}
 	if reg == nil {
 		return m, nil
@@ -92,6 +102,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	if m.lastCommit, err = register(reg, m.lastCommit); err != nil {
+		return nil, err
+	}
+	if m.rebalances, err = register(reg, m.rebalances); err != nil {
+		return nil, err
+	}
+	if m.staleCommits, err = register(reg, m.staleCommits); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -38,6 +38,37 @@ if [ ${#ops_need[@]} -gt 0 ]; then
 fi
 (cd dashboards && go vet ./... && go test -count=1 ./...)
 # --- end operations ---
+# --- reliability (issue 5) ---
+# kcat (a third, independent Kafka client for the fault suite) and a real
+# Apache Kafka broker (scripts/kafka.sh: jars from Maven Central, cached) that
+# the Kafka integration tests and the fault suite share through
+# SELLERGUARD_TEST_KAFKA. Without Java they use the in-process kfake broker
+# and say so; the broker restart test then skips.
+rel_need=()
+command -v kcat >/dev/null || rel_need+=(kcat)
+if command -v java >/dev/null && ! command -v mvn >/dev/null &&
+  ! ls "${SELLERGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sellerguard}"/kafka/*/lib/.complete >/dev/null 2>&1; then
+  rel_need+=(maven)
+fi
+if [ ${#rel_need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "scripts/test.sh: installing ${rel_need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${rel_need[@]}" >/dev/null
+fi
+if [ -z "${SELLERGUARD_TEST_KAFKA:-}" ]; then
+  if command -v java >/dev/null; then
+    kafka_dir="$(mktemp -d "${TMPDIR:-/tmp}/sellerguard-kafka.XXXXXX")"
+    SELLERGUARD_TEST_KAFKA="$(bash scripts/kafka.sh start "$kafka_dir" $$ remove)"
+    export SELLERGUARD_TEST_KAFKA
+    trap 'bash scripts/kafka.sh stop "$kafka_dir"; rm -rf "$kafka_dir"' EXIT
+    echo "scripts/test.sh: Apache Kafka $(basename "$(dirname "$(bash scripts/kafka.sh fetch)")") at $SELLERGUARD_TEST_KAFKA" >&2
+  else
+    echo "scripts/test.sh: no Java here: the Kafka tests run against the in-process kfake broker, not Apache Kafka" >&2
+  fi
+fi
+# --- end reliability ---
 # --- web (issue 6) ---
 # Debian's chromium and a CJK font for the browser tests of the staff UI
 # (browsertest/: chromedp drives headless Chromium; without the font Chinese
