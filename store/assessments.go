@@ -29,6 +29,11 @@ func (r *Redis) Save(ctx context.Context, items []detector.Pending) ([]detector.
 	_, err := r.pipeline(ctx, "save", func(p redis.Pipeliner) {
 		for i, it := range items {
 			pfx := prefix(it.Shop)
+			if it.Assessment.Decision != rules.Approve {
+				// The review workflow's metrics walk the shops with cases.
+				p.SAdd(ctx, reviewShopsKey, it.Shop)
+				p.Expire(ctx, reviewShopsKey, r.cfg.Retention)
+			}
 			cmds[i] = r.save.EvalSha(ctx, p, []string{pfx + "r:" + it.RefundID, pfx + "a:" + it.RefundID, pfx + "q", pfx + "due", pfx + "clock"},
 				it.Version, it.JSON, it.Signature, string(it.Assessment.Decision), queueScore(it.Assessment), ttl, it.RefundID)
 		}

@@ -283,7 +283,10 @@ func (r *Redis) OpenReviewCases(ctx context.Context, shop string, opens []Review
 
 // AddReviewShop records a shop in sg:review-shops (idempotent).
 func (r *Redis) AddReviewShop(ctx context.Context, shop string) error {
-	_, err := r.pipeline(ctx, "review_open", func(p redis.Pipeliner) { p.SAdd(ctx, reviewShopsKey, shop) })
+	_, err := r.pipeline(ctx, "review_open", func(p redis.Pipeliner) {
+		p.SAdd(ctx, reviewShopsKey, shop)
+		p.Expire(ctx, reviewShopsKey, r.cfg.Retention)
+	})
 	return err
 }
 
