@@ -67,7 +67,7 @@ func site(t *testing.T) *httptest.Server {
 	srv := api.New(w.Store, tokens, nil, reg, reg, log)
 	rv := api.NewReview(w.Store, w.Store, nil, nil, api.ReviewConfig{}, reg, log)
 	srv.HandleReview(rv)
-	ui, err := web.New(rv, tokens, log)
+	ui, err := web.New(rv, tokens, log, web.WithAllowlist(w.Store, w.Processor))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,6 +219,17 @@ func TestBrowserReviewFlow(t *testing.T) {
 			do("evidence", chromedp.Navigate(ts.URL+"/ui/cases/R1003/evidence?shop_id=shop-1"), chromedp.WaitVisible(chromedp.CSS("#pack-weight")))
 			shot("evidence")
 
+			// Mark the light parcel's receiver phone safe: back on the case,
+			// the allowance is listed as this case's.
+			do("mark safe", chromedp.Navigate(ts.URL+"/ui/cases/R1003?shop_id=shop-1"), chromedp.WaitVisible(chromedp.CSS("#allow-form")),
+				chromedp.Click(chromedp.CSS("#allow-kind-phone")),
+				chromedp.SendKeys(chromedp.CSS("#allow-reason"), "老客户 / a long-standing customer"),
+				chromedp.Click(chromedp.CSS("#allow-submit")),
+				chromedp.WaitVisible(chromedp.CSS(`#allow-list tr[data-kind="phone"][data-applies="true"]`)))
+			if s := text("#allow-list .allow-reason"); s != "老客户 / a long-standing customer" {
+				t.Fatalf("allowance reason %q", s)
+			}
+
 			// The language switch on every page.
 			other := map[string]string{"zh": "en", "en": "zh"}[l]
 			do("switch", chromedp.Navigate(ts.URL+"/ui/queue"), chromedp.WaitVisible(chromedp.CSS("#lang-"+other)),
@@ -244,7 +255,7 @@ func TestBrowserViewerReadsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#claim, #release, #verdict-form, #reopen').length`))
+	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#claim, #release, #verdict-form, #reopen, #allow-form').length`))
 	if err != nil || n != 0 {
 		t.Fatalf("a viewer sees %d buttons (%v)", n, err)
 	}

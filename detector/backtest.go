@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sellerguard/sellerguard/rules"
@@ -25,12 +26,67 @@ type BacktestReport struct {
 	Rules           map[string]*RuleBacktest `json:"rules"`
 	Changed         []BacktestChange         `json:"changed"` // first 200, by shop and refund
 	Skipped         int                      `json:"skipped"` // refunds without a stored assessment
+	// VerdictDays is how many days of reviewers' verdicts the precisions
+	// come from (0: none were read).
+	VerdictDays int `json:"verdict_days"`
 }
 
-// RuleBacktest counts one rule's findings before and after.
+// RuleBacktest counts one rule's findings before and after, with the
+// precision reviewers' past verdicts give it.
 type RuleBacktest struct {
 	Now       int `json:"now"`
 	Candidate int `json:"candidate"`
+	// Verdicts on the rule's cases (the review workflow's counters).
+	Fraud int64 `json:"fraud"`
+	Legit int64 `json:"legit"`
+	// Precision is Fraud / (Fraud + Legit); null without verdicts.
+	Precision *float64 `json:"precision"`
+	// ExpectedFraud is Precision × Candidate: how many of the candidate's
+	// findings should prove to be fraud; null without verdicts.
+	ExpectedFraud *float64 `json:"expected_fraud"`
+}
+
+// VerdictCounters reads the review workflow's verdict counters: for each
+// day asked, field → count with fields <rule>|hits, <rule>|fraud and
+// <rule>|legit (*store.Redis; days as store.ReviewDay names them).
+type VerdictCounters interface {
+	ReviewCounters(ctx context.Context, shop string, days []string) ([]map[string]int64, error)
+}
+
+// RuleVerdicts are reviewers' verdicts on one rule's cases.
+type RuleVerdicts struct {
+	Fraud int64 `json:"fraud"`
+	Legit int64 `json:"legit"`
+}
+
+// PastVerdicts sums the verdict counters of the shops over the days, per rule.
+func PastVerdicts(ctx context.Context, vc VerdictCounters, shops, days []string) (map[string]RuleVerdicts, error) {
+	out := map[string]RuleVerdicts{}
+	for _, shop := range shops {
+		counts, err := vc.ReviewCounters(ctx, shop, days)
+		if err != nil {
+			return nil, fmt.Errorf("detector: past verdicts %s: %w", shop, err)
+		}
+		for _, m := range counts {
+			for field, n := range m {
+				rule, what, ok := strings.Cut(field, "|")
+				if !ok || rule == "" {
+					continue
+				}
+				v := out[rule]
+				switch what {
+				case "fraud":
+					v.Fraud += n
+				case "legit":
+					v.Legit += n
+				default:
+					continue
+				}
+				out[rule] = v
+			}
+		}
+	}
+	return out, nil
 }
 
 // BacktestChange is one refund whose decision or action would change.
@@ -46,8 +102,9 @@ type BacktestChange struct {
 // Backtest assesses stored facts with a candidate rule set and compares with
 // the assessments in force. It only reads: live state is not touched.
 // Refunds requested outside [from, to) are left out (zero times: no bound).
+// past (may be nil) gives each rule's precision from reviewers' verdicts.
 func Backtest(ctx context.Context, facts Facts, stored Stored, offenders Offenders, set *rules.Set,
-	refs []Ref, from, to time.Time) (BacktestReport, error) {
+	refs []Ref, from, to time.Time, past map[string]RuleVerdicts) (BacktestReport, error) {
 	r := BacktestReport{Transitions: map[string]int{}, Rules: map[string]*RuleBacktest{}}
 	count := func(code string) *RuleBacktest {
 		if r.Rules[code] == nil {
@@ -112,5 +169,24 @@ func Backtest(ctx context.Context, facts Facts, stored Stored, offenders Offende
 			}
 		}
 	}
+	r.precision(past)
 	return r, nil
+}
+
+// precision adds the past verdicts to every rule that has findings or
+// verdicts.
+func (r *BacktestReport) precision(past map[string]RuleVerdicts) {
+	for rule, v := range past {
+		if v.Fraud+v.Legit == 0 {
+			continue
+		}
+		if r.Rules[rule] == nil {
+			r.Rules[rule] = &RuleBacktest{}
+		}
+		rb := r.Rules[rule]
+		rb.Fraud, rb.Legit = v.Fraud, v.Legit
+		p := float64(v.Fraud) / float64(v.Fraud+v.Legit)
+		e := p * float64(rb.Candidate)
+		rb.Precision, rb.ExpectedFraud = &p, &e
+	}
 }

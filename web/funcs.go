@@ -153,6 +153,7 @@ func funcs(lang string) template.FuncMap {
 		"esc":      func(s string) string { return url.QueryEscape(s) },
 		"add":      func(a, b int) int { return a + b },
 		"reasonOf": func(shop string, r api.ExplainedReason) reasonView { return reasonView{Shop: shop, R: r} },
+		"allowOf":  func(c *caseData, a *allowData) allowPart { return allowPart{C: c, A: a} },
 	}
 }
 
@@ -160,6 +161,12 @@ func funcs(lang string) template.FuncMap {
 type reasonView struct {
 	Shop string
 	R    api.ExplainedReason
+}
+
+// allowPart is a case with its allowances, for the "allowances" template.
+type allowPart struct {
+	C *caseData
+	A *allowData
 }
 
 // highlight escapes a message and marks the phrases that matched in it.

@@ -10,7 +10,7 @@
 //
 //	/ui/search?q=                 check a refund: decision, score, reasons, evidence links
 //	/ui/queue                     the review queue with its filters
-//	/ui/cases/{refund_id}         one case: claim, release, verdict, reopen
+//	/ui/cases/{refund_id}         one case: claim, release, verdict, reopen, mark safe (allow.go)
 //	/ui/cases/{refund_id}/evidence[.json]   the evidence pack, printable, and as JSON
 //	/ui/buyers/{buyer_id}         an account: orders, refunds, flags, verdicts, linked accounts
 //	/ui/rules                     hits and precision per rule over 7 and 30 days
@@ -53,13 +53,21 @@ type Handler struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	mux    *http.ServeMux
+	allow  Allowlist  // nil: no "mark safe" form
+	reas   Reassessor // with allow
 	// Secure marks cookies Secure (set it when served over HTTPS).
 	Secure bool
 }
 
+// Option configures the UI.
+type Option func(*Handler)
+
 // New builds the UI over the workflow service.
-func New(rv *api.Review, tokens *api.Tokens, log *slog.Logger) (*Handler, error) {
+func New(rv *api.Review, tokens *api.Tokens, log *slog.Logger, opts ...Option) (*Handler, error) {
 	h := &Handler{rv: rv, tokens: tokens, log: log, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	for _, o := range opts {
+		o(h)
+	}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -93,6 +101,7 @@ func New(rv *api.Review, tokens *api.Tokens, log *slog.Logger) (*Handler, error)
 	h.mux.HandleFunc("GET /ui/cases/{refund_id}/evidence", h.authed(h.evidence))
 	h.mux.HandleFunc("GET /ui/cases/{refund_id}/evidence.json", h.authed(h.evidenceJSON))
 	h.mux.HandleFunc("POST /ui/cases/{refund_id}/{step}", h.authed(h.step))
+	h.mux.HandleFunc("POST /ui/cases/{refund_id}/allow", h.authed(h.markSafe))
 	h.mux.HandleFunc("/ui/", func(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, page{Lang: lang(r)}, &api.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such page: " + r.URL.Path})
 	})
@@ -375,7 +384,12 @@ func (h *Handler) casePage(w http.ResponseWriter, r *http.Request, tok api.Token
 		h.fail(w, r, p, err)
 		return
 	}
-	p.Data = &d
+	cd := &caseData{CaseDetail: &d}
+	if cd.Allow, err = h.allowView(r.Context(), tok, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	p.Data = cd
 	h.render(w, r, "case", http.StatusOK, p)
 }
 
@@ -410,7 +424,12 @@ func (h *Handler) step(w http.ResponseWriter, r *http.Request, tok api.Token) {
 		http.Redirect(w, r, caseURL(d.ShopID, d.RefundID), http.StatusSeeOther)
 		return
 	}
-	p.Data = &d
+	cd := &caseData{CaseDetail: &d}
+	if cd.Allow, err = h.allowView(r.Context(), tok, &d); err != nil {
+		h.fail(w, r, p, err)
+		return
+	}
+	p.Data = cd
 	h.render(w, r, "case", http.StatusOK, p)
 }
 

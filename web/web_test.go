@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/sellerguard/sellerguard/api"
 	"github.com/sellerguard/sellerguard/browsertest"
+	"github.com/sellerguard/sellerguard/detector"
 	"github.com/sellerguard/sellerguard/web"
 )
 
@@ -48,7 +50,10 @@ func site(t *testing.T) *httptest.Server {
 	srv := api.New(w.Store, tokens, nil, reg, reg, log)
 	rv := api.NewReview(w.Store, w.Store, nil, nil, api.ReviewConfig{}, reg, log)
 	srv.HandleReview(rv)
-	ui, err := web.New(rv, tokens, log)
+	srv.HandleAllowances(w.Store, func(ctx context.Context, shop, refundID string) error {
+		return w.Processor.Reassess(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
+	}, reg)
+	ui, err := web.New(rv, tokens, log, web.WithAllowlist(w.Store, w.Processor))
 	if err != nil {
 		t.Fatal(err)
 	}

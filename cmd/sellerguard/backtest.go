@@ -87,9 +87,14 @@ func runBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	for _, k := range slices.Sorted(maps.Keys(rep.Transitions)) {
 		fmt.Fprintf(stdout, "  %-16s %d\n", k, rep.Transitions[k])
 	}
-	fmt.Fprintln(stdout, "findings per rule (now → candidate):")
+	fmt.Fprintf(stdout, "findings per rule (now → candidate), precision from reviewers' verdicts of the last %d days:\n", rep.VerdictDays)
 	for _, k := range slices.Sorted(maps.Keys(rep.Rules)) {
-		fmt.Fprintf(stdout, "  %-26s %5d → %d\n", k, rep.Rules[k].Now, rep.Rules[k].Candidate)
+		rb := rep.Rules[k]
+		prec := "precision —    (no verdicts)"
+		if rb.Precision != nil {
+			prec = fmt.Sprintf("precision %3.0f%% (%d fraud / %d legit), ~%.1f true frauds expected", *rb.Precision*100, rb.Fraud, rb.Legit, *rb.ExpectedFraud)
+		}
+		fmt.Fprintf(stdout, "  %-26s %5d → %-5d %s\n", k, rb.Now, rb.Candidate, prec)
 	}
 	for _, c := range rep.Changed {
 		fmt.Fprintf(stdout, "  %s/%s: %s (%s) → %s (%s)\n", c.Shop, c.RefundID, c.From, c.FromAction, c.To, c.ToAction)
@@ -97,7 +102,14 @@ func runBacktest(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return 0
 }
 
-// backtest compares the candidate with the stored assessments of every refund.
+// verdictDays is the window of past verdicts a backtest's precisions use,
+// as the rules page's longer one.
+const verdictDays = 30
+
+// backtest compares the candidate with the stored assessments of every
+// refund, and gives each rule the precision of the last verdictDays days of
+// the shops' verdicts (China-time days up to today, as the review workflow
+// counts them).
 func backtest(ctx context.Context, st *store.Redis, offenders detector.Offenders, cfg fileConfig, shop string, from, to time.Time) (detector.BacktestReport, error) {
 	refs, err := st.RefundRefs(ctx)
 	if err != nil {
@@ -106,5 +118,22 @@ func backtest(ctx context.Context, st *store.Redis, offenders detector.Offenders
 	if shop != "" {
 		refs = slices.DeleteFunc(refs, func(r detector.Ref) bool { return r.Shop != shop })
 	}
-	return detector.Backtest(ctx, st, st, offenders, cfg.set, refs, from, to)
+	var shops []string
+	for _, r := range refs {
+		if !slices.Contains(shops, r.Shop) {
+			shops = append(shops, r.Shop)
+		}
+	}
+	now := time.Now()
+	days := make([]string, verdictDays)
+	for i := range days {
+		days[i] = store.ReviewDay(now.Add(-time.Duration(i) * 24 * time.Hour))
+	}
+	past, err := detector.PastVerdicts(ctx, st, shops, days)
+	if err != nil {
+		return detector.BacktestReport{}, err
+	}
+	rep, err := detector.Backtest(ctx, st, st, offenders, cfg.set, refs, from, to, past)
+	rep.VerdictDays = verdictDays
+	return rep, err
 }

@@ -146,7 +146,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	d.tokens = tokens
 	srv.HandleReview(d.review)
 	srv.HandleOpenAPI()
-	ui, err := web.New(d.review, tokens, o.log)
+	ui, err := web.New(d.review, tokens, o.log, web.WithAllowlist(st, d.processor))
 	if err != nil {
 		return fail(err)
 	}
