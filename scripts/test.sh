@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
-# (redis-server from Debian), then vets and runs every test with the race
-# detector. Extra arguments go to `go test` (e.g. -run TestEndToEnd).
+# (Debian packages, Apache Kafka from Maven Central), then vets and runs every
+# test with the race detector. Extra arguments go to `go test`
+# (e.g. -run TestEndToEnd).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# apt_install installs Debian packages by name (nothing when given none).
+apt_install() {
+  [ $# -gt 0 ] || return 0
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "scripts/test.sh: installing $*" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
-if [ ${#need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  echo "scripts/test.sh: installing ${need[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
-fi
+apt_install ${need[@]+"${need[@]}"}
 
 go mod download
 go vet ./...
@@ -24,18 +29,12 @@ go vet ./...
 ops_need=()
 { command -v prometheus && command -v promtool; } >/dev/null || ops_need+=(prometheus)
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || ops_need+=(docker-compose)
-if [ ${#ops_need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  echo "scripts/test.sh: installing ${ops_need[*]}" >&2
-  $sudo apt-get update -qq
-  for p in "${ops_need[@]}"; do
-    if ! DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$p" >/dev/null; then
-      [ "$p" = docker-compose ] || exit 1
-      echo "scripts/test.sh: could not install docker-compose; the compose check is skipped" >&2
-    fi
-  done
-fi
+for p in ${ops_need[@]+"${ops_need[@]}"}; do
+  if ! apt_install "$p"; then
+    [ "$p" = docker-compose ] || exit 1
+    echo "scripts/test.sh: could not install docker-compose; the compose check is skipped" >&2
+  fi
+done
 (cd dashboards && go vet ./... && go test -count=1 ./...)
 # --- end operations ---
 # --- reliability (issue 5) ---
@@ -50,13 +49,7 @@ if command -v java >/dev/null && ! command -v mvn >/dev/null &&
   ! ls "${SELLERGUARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sellerguard}"/kafka/*/lib/.complete >/dev/null 2>&1; then
   rel_need+=(maven)
 fi
-if [ ${#rel_need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  echo "scripts/test.sh: installing ${rel_need[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${rel_need[@]}" >/dev/null
-fi
+apt_install ${rel_need[@]+"${rel_need[@]}"}
 if [ -z "${SELLERGUARD_TEST_KAFKA:-}" ]; then
   if command -v java >/dev/null; then
     kafka_dir="$(mktemp -d "${TMPDIR:-/tmp}/sellerguard-kafka.XXXXXX")"
@@ -76,12 +69,6 @@ fi
 web_need=()
 { command -v chromium || command -v chromium-browser; } >/dev/null || web_need+=(chromium)
 fc-list 2>/dev/null | grep -qi "WenQuanYi Micro Hei" || web_need+=(fonts-wqy-microhei)
-if [ ${#web_need[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" = 0 ] || sudo=sudo
-  echo "scripts/test.sh: installing ${web_need[*]}" >&2
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${web_need[@]}" >/dev/null
-fi
+apt_install ${web_need[@]+"${web_need[@]}"}
 # --- end web ---
 go test -race -count=1 "$@" ./...
