@@ -24,8 +24,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/sellerguard/sellerguard/event"
 	"github.com/sellerguard/sellerguard/rules"
 )
@@ -42,16 +40,9 @@ type Reassess func(ctx context.Context, shop, refundID string) error
 var ruleCode = regexp.MustCompile(`^[a-z][a-z0-9_]{2,63}$`)
 
 // HandleAllowances serves /v1/allowances.
-func (s *Server) HandleAllowances(list Allowlist, reassess Reassess, reg prometheus.Registerer) {
-	created := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "sellerguard_allowances_total", Help: "Allowances (allowlist entries and snoozes) recorded, by identifier kind.",
-	}, []string{"kind"})
-	for _, k := range []string{"account", "phone", "address", "sender"} {
-		created.WithLabelValues(k)
-	}
-	reg.MustRegister(created)
+func (s *Server) HandleAllowances(list Allowlist, reassess Reassess) {
 	s.route("POST /v1/allowances", "/v1/allowances", s.authed(func(w http.ResponseWriter, r *http.Request, tok Token) {
-		s.postAllowance(w, r, tok, list, reassess, created)
+		s.postAllowance(w, r, tok, list, reassess)
 	}))
 	s.route("GET /v1/allowances", "/v1/allowances", s.authed(func(w http.ResponseWriter, r *http.Request, tok Token) {
 		shop := tok.Shop
@@ -81,7 +72,7 @@ type allowanceRequest struct {
 	Reason   string         `json:"reason"`
 }
 
-func (s *Server) postAllowance(w http.ResponseWriter, r *http.Request, tok Token, list Allowlist, reassess Reassess, created *prometheus.CounterVec) {
+func (s *Server) postAllowance(w http.ResponseWriter, r *http.Request, tok Token, list Allowlist, reassess Reassess) {
 	if tok.Role == RoleViewer {
 		writeError(w, http.StatusForbidden, "forbidden", "a viewer token cannot change allowances")
 		return
@@ -127,7 +118,6 @@ func (s *Server) postAllowance(w http.ResponseWriter, r *http.Request, tok Token
 			s.unavailable(w, err)
 			return
 		}
-		created.WithLabelValues(req.Kind).Inc()
 		out = append(out, a)
 	}
 	s.log.Info("allowance recorded", "shop", shop, "kind", req.Kind, "rules", req.Rules, "until", req.Until, "by", tok.Name)

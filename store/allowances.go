@@ -17,12 +17,17 @@ import (
 // They expire with the retention window from their last change.
 
 // Allow stores an allowance and records it in the audit log.
-func (r *Redis) Allow(ctx context.Context, shop string, a rules.Allowance) error {
+func (r *Redis) Allow(ctx context.Context, shop string, a rules.Allowance) (err error) {
 	body, err := json.Marshal(a)
 	if err != nil {
 		return fmt.Errorf("store: allowance: %w", err)
 	}
 	pfx := prefix(shop)
+	defer func() {
+		if err == nil {
+			r.m.allowances.WithLabelValues(a.Kind).Inc()
+		}
+	}()
 	_, err = r.pipeline(ctx, "allow", func(p redis.Pipeliner) {
 		p.HSet(ctx, pfx+"allow", a.Kind+"\x00"+a.Key, body)
 		p.Expire(ctx, pfx+"allow", r.cfg.Retention)

@@ -214,6 +214,8 @@ type metrics struct {
 	duration *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
 	retries  *prometheus.CounterVec
+	// allowances recorded, from the API or the staff UI alike
+	allowances *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) metrics {
@@ -225,6 +227,9 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sellerguard_store_errors_total", Help: "Failed Redis round trips, by operation.",
 		}, []string{"op"}),
+		allowances: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_allowances_total", Help: "Allowances (allowlist entries and snoozes) recorded, by identifier kind.",
+		}, []string{"kind"}),
 		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "sellerguard_store_retries_total",
 			Help: "Redis round trips the store repeated, by operation (a node lost its script cache, e.g. after a restart).",
@@ -235,6 +240,9 @@ func newMetrics(reg prometheus.Registerer) metrics {
 		m.errors.WithLabelValues(op)
 		m.retries.WithLabelValues(op)
 	}
-	reg.MustRegister(m.duration, m.errors, m.retries)
+	for _, k := range []string{"account", "phone", "address", "sender"} {
+		m.allowances.WithLabelValues(k)
+	}
+	reg.MustRegister(m.duration, m.errors, m.retries, m.allowances)
 	return m
 }

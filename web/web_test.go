@@ -52,7 +52,7 @@ func site(t *testing.T) *httptest.Server {
 	srv.HandleReview(rv)
 	srv.HandleAllowances(w.Store, func(ctx context.Context, shop, refundID string) error {
 		return w.Processor.Reassess(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
-	}, reg)
+	})
 	ui, err := web.New(rv, tokens, log, web.WithAllowlist(w.Store, w.Processor))
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,9 @@ func TestAllowanceThroughTheAPI(t *testing.T) {
 	if len(a.Suppressed) == 0 || a.Suppressed[0].Rule != rules.TrackingReused || a.Suppressed[0].Reason != "她的单号被人盗用" {
 		t.Errorf("R1001 %+v", a)
 	}
+	if _, body := s.get(t, "/metrics", ""); !strings.Contains(string(body), `sellerguard_allowances_total{kind="account"} 1`) {
+		t.Error("the allowance is not counted")
+	}
 	// R1002, the reuser, is untouched.
 	if a := s.waitDecision(t, "R1002", rules.Block); len(a.Suppressed) != 0 {
 		t.Errorf("R1002 %+v", a.Suppressed)

@@ -155,7 +155,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	srv.HandleWebhooks(st)
 	srv.HandleAllowances(st, func(ctx context.Context, shop, refundID string) error {
 		return d.processor.Reassess(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
-	}, reg)
+	})
 	d.httpServer = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	if d.listener, err = net.Listen("tcp", o.listen); err != nil {
 		return fail(fmt.Errorf("listen: %w", err))
