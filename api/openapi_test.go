@@ -150,14 +150,22 @@ func TestOpenAPIDocument(t *testing.T) {
 	if doc["openapi"] != "3.1.0" {
 		t.Fatalf("openapi %v", doc["openapi"])
 	}
-	schemas := doc["components"].(map[string]any)["schemas"].(map[string]any)
+	components := doc["components"].(map[string]any)
+	resolves := func(ref string) bool {
+		for _, kind := range []string{"schemas", "responses"} {
+			if name, ok := strings.CutPrefix(ref, "#/components/"+kind+"/"); ok {
+				defs, _ := components[kind].(map[string]any)
+				return defs[name] != nil
+			}
+		}
+		return false
+	}
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
 			if ref, ok := x["$ref"].(string); ok {
-				name, found := strings.CutPrefix(ref, "#/components/schemas/")
-				if !found || schemas[name] == nil {
+				if !resolves(ref) {
 					t.Errorf("unresolved $ref %s", ref)
 				}
 			}
