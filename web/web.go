@@ -367,11 +367,9 @@ func (h *Handler) queue(w http.ResponseWriter, r *http.Request, tok api.Token) {
 		return
 	}
 	d := &queueData{Filter: f, List: list, Rules: slices.Clone(rules.Codes)}
-	if tok.AllShops() {
-		if d.Shops, err = h.rv.Shops(r.Context(), h.tokens); err != nil {
-			h.fail(w, r, p, err)
-			return
-		}
+	if d.Shops, err = h.shopChoice(r, tok); err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
 	p.Data = d
 	h.render(w, r, "queue", http.StatusOK, p)
@@ -459,11 +457,9 @@ func (h *Handler) rules(w http.ResponseWriter, r *http.Request, tok api.Token) {
 		return
 	}
 	d := &rulesData{Stats: st, Shop: shop}
-	if tok.AllShops() {
-		if d.Shops, err = h.rv.Shops(r.Context(), h.tokens); err != nil {
-			h.fail(w, r, p, err)
-			return
-		}
+	if d.Shops, err = h.shopChoice(r, tok); err != nil {
+		h.fail(w, r, p, err)
+		return
 	}
 	p.Data = d
 	h.render(w, r, "rules", http.StatusOK, p)
@@ -500,4 +496,12 @@ func fileName(s string) string {
 		}
 		return '_'
 	}, s)
+}
+
+// shopChoice is the shops an admin token can pick from; a shop token has none.
+func (h *Handler) shopChoice(r *http.Request, tok api.Token) ([]string, error) {
+	if !tok.AllShops() {
+		return nil, nil
+	}
+	return h.rv.Shops(r.Context(), h.tokens)
 }
