@@ -136,17 +136,13 @@ return {1, '', 0}
 // refunds live two hours, one set per rule and per shop and hour.
 func (r *Redis) Hold(ctx context.Context, holds []detector.Hold) ([]detector.HoldResult, error) {
 	cmds := make([]*redis.Cmd, len(holds))
-	run := func() error {
-		_, err := r.pipeline(ctx, "holds", func(p redis.Pipeliner) {
-			for i, h := range holds {
-				pfx := prefix(h.Shop) + "holds:"
-				cmds[i] = holdScript.Eval(ctx, p, []string{pfx + h.Rule + ":" + h.Hour, pfx + "*shop:" + h.Hour},
-					h.RefundID, h.RuleCap, h.ShopCap, int64((2 * time.Hour).Seconds()))
-			}
-		})
-		return err
-	}
-	if err := run(); err != nil {
+	if _, err := r.pipeline(ctx, "holds", func(p redis.Pipeliner) {
+		for i, h := range holds {
+			pfx := prefix(h.Shop) + "holds:"
+			cmds[i] = holdScript.EvalSha(ctx, p, []string{pfx + h.Rule + ":" + h.Hour, pfx + "*shop:" + h.Hour},
+				h.RefundID, h.RuleCap, h.ShopCap, int64((2 * time.Hour).Seconds()))
+		}
+	}); err != nil {
 		return nil, err
 	}
 	out := make([]detector.HoldResult, len(holds))

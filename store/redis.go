@@ -128,7 +128,7 @@ func (r *Redis) Ping(ctx context.Context) error {
 // loadScripts puts the scripts into every node's script cache.
 func (r *Redis) loadScripts(ctx context.Context) error {
 	load := func(ctx context.Context, c *redis.Client) error {
-		for _, s := range []*redis.Script{r.apply, r.load, r.save, r.published, r.clock} {
+		for _, s := range []*redis.Script{r.apply, r.load, r.save, r.published, r.clock, holdScript} {
 			if err := s.Load(ctx, c).Err(); err != nil {
 				return err
 			}

@@ -6,6 +6,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -66,18 +67,10 @@ func (c Config) Validate() error {
 
 // WithDefaults fills what is zero.
 func (c Config) WithDefaults() Config {
-	if c.MaxAttempts == 0 {
-		c.MaxAttempts = 8
-	}
-	if c.Backoff == 0 {
-		c.Backoff = time.Second
-	}
-	if c.MaxBackoff == 0 {
-		c.MaxBackoff = 10 * time.Minute
-	}
-	if c.Timeout == 0 {
-		c.Timeout = 10 * time.Second
-	}
+	c.MaxAttempts = cmp.Or(c.MaxAttempts, 8)
+	c.Backoff = cmp.Or(c.Backoff, time.Second)
+	c.MaxBackoff = cmp.Or(c.MaxBackoff, 10*time.Minute)
+	c.Timeout = cmp.Or(c.Timeout, 10*time.Second)
 	return c
 }
 
