@@ -10,7 +10,8 @@ import (
 // offsetWatch polls the group's committed offsets and records every move
 // backwards: kafka-go lets a member that lost a partition in a rebalance
 // still commit it (segmentio/kafka-go#1308), which moves the offset back
-// and makes the new owner's work be redone after a restart.
+// and makes the new owner's work be redone after a restart. ingest commits
+// with the batch's own generation instead, which the coordinator fences.
 type offsetWatch struct {
 	mu        sync.Mutex
 	backwards []string
@@ -100,9 +101,8 @@ func TestRebalanceKillOneAddOne(t *testing.T) {
 // A member slowed down (3 s per Redis round trip, so a batch takes over ten
 // seconds) is mid-batch when a second member joins and takes some of its
 // partitions. The slow member finishes the batch after the rebalance: its
-// commit must not move the new owner's offsets back, and the messages it
-// fetched before the rebalance (kafka-go hands them over even after the
-// partition moved, segmentio/kafka-go#1398) are processed twice at most,
+// commit must not move the new owner's offsets back, and the messages of
+// that batch are processed twice at most (by it and by the new owner),
 // which changes nothing.
 func TestStaleMemberAfterRebalance(t *testing.T) {
 	needDaemon(t)

@@ -3,16 +3,13 @@
 package ingest
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,21 +33,23 @@ const (
 	// the whole; from 1s up it subtracts a full second, so keep it small.
 	fetchMaxWait     = 250 * time.Millisecond
 	readBatchTimeout = 5 * time.Second
-	commitTimeout    = 10 * time.Second
 )
 
 // Consumer reads the configured topics in one consumer group and hands
 // batches to a Handler, committing a batch only after it was processed.
+//
+// It drives kafka-go's ConsumerGroup itself rather than through a group
+// Reader: the Reader sends every commit with the group's *current*
+// generation, which the coordinator accepts even for partitions that moved
+// to another member while the batch was processed, moving that member's
+// offsets back (segmentio/kafka-go#1308). Here each batch is committed with
+// the generation it was fetched in, so the coordinator itself refuses a
+// commit from a generation that is over.
 type Consumer struct {
 	cfg ConsumerConfig
 	h   Handler
 	m   *metrics
 	log *slog.Logger
-	// joined counts the group generations the reader joined (from its
-	// stats), ended those it left (from its log, which says so the moment a
-	// generation ends, before the next one is joined).
-	joined int64
-	ended  atomic.Int64
 }
 
 // NewConsumer checks cfg and registers the consumer's metrics on reg (nil
@@ -82,14 +81,17 @@ func NewConsumer(cfg ConsumerConfig, h Handler, reg prometheus.Registerer, log *
 // Run consumes until ctx is cancelled, then finishes the batch in hand
 // (processing and committing it within DrainTimeout), leaves the group and
 // returns nil. A batch still failing at that point is not committed and
-// will be redelivered. Run returns an error only when the reader breaks.
+// will be redelivered. Run returns an error only when the group breaks.
 func (c *Consumer) Run(ctx context.Context) error {
-	r := kafka.NewReader(c.readerConfig())
+	group, err := kafka.NewConsumerGroup(c.groupConfig())
+	if err != nil {
+		return fmt.Errorf("ingest: consumer group: %w", err)
+	}
 	defer func() {
 		// Close leaves the group, so a restarted consumer gets the
 		// partitions at once instead of after the session timeout.
-		if err := r.Close(); err != nil {
-			c.log.Warn("close reader", "err", err)
+		if err := group.Close(); err != nil {
+			c.log.Warn("leave group", "err", err)
 		}
 		c.log.Info("consumer stopped")
 	}()
@@ -105,121 +107,177 @@ func (c *Consumer) Run(ctx context.Context) error {
 	defer stopDrain()
 
 	c.log.Info("consumer started", "topics", c.cfg.Topics, "brokers", c.cfg.Brokers)
-	fetchFailures := 0
 	for {
-		msgs, gen, err := c.fetchBatch(ctx, r)
-		if len(msgs) > 0 {
-			fetchFailures = 0
-			c.handle(ctx, work, r, msgs, gen)
-		}
+		gen, err := group.Next(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return nil
-		case errors.Is(err, io.EOF):
-			return fmt.Errorf("ingest: fetch: reader closed: %w", err)
-		case err != nil && len(msgs) == 0:
+		case errors.Is(err, kafka.ErrGroupClosed):
+			return fmt.Errorf("ingest: consumer group closed: %w", err)
+		case err != nil:
+			// kafka-go's group loop paces the retries (JoinGroupBackoff).
 			c.m.fetchErrors.Inc()
-			d := backoff(c.cfg.RetryBackoff, fetchFailures)
-			fetchFailures++
-			c.log.Warn("fetch failed", "err", err, "retry_in", d)
-			if !sleep(ctx, d) {
-				return nil
-			}
+			c.log.Warn("joining the group failed; retrying", "err", err)
+			continue
+		}
+		c.m.rebalances.Inc()
+		c.log.Debug("generation joined", "generation", gen.ID, "assignments", len(gen.Assignments))
+		c.consume(ctx, work, gen)
+		if ctx.Err() != nil {
+			return nil
 		}
 	}
 }
 
-func (c *Consumer) readerConfig() kafka.ReaderConfig {
+func (c *Consumer) groupConfig() kafka.ConsumerGroupConfig {
+	return kafka.ConsumerGroupConfig{
+		ID:                c.cfg.GroupID,
+		Brokers:           c.cfg.Brokers,
+		Topics:            c.cfg.Topics,
+		StartOffset:       kafka.FirstOffset,
+		SessionTimeout:    c.cfg.SessionTimeout,
+		HeartbeatInterval: c.cfg.HeartbeatInterval,
+		RebalanceTimeout:  c.cfg.RebalanceTimeout,
+		JoinGroupBackoff:  c.cfg.JoinGroupBackoff,
+		Logger:            c.kafkaLogger(),
+		ErrorLogger:       c.kafkaErrorLogger(),
+	}
+}
+
+// partitionConfig reads one partition outside any group: the generation
+// that assigned it decides where it starts and where it is committed.
+func (c *Consumer) partitionConfig(topic string, partition int) kafka.ReaderConfig {
 	return kafka.ReaderConfig{
-		Brokers:     c.cfg.Brokers,
-		GroupID:     c.cfg.GroupID,
-		GroupTopics: c.cfg.Topics,
-		StartOffset: kafka.FirstOffset,
-		// 0 makes CommitMessages synchronous: it returns once the broker
-		// has the offsets, so "committed" means committed.
-		CommitInterval:   0,
+		Brokers:          c.cfg.Brokers,
+		Topic:            topic,
+		Partition:        partition,
 		MinBytes:         1,
 		MaxBytes:         10 << 20,
 		MaxWait:          fetchMaxWait,
 		ReadBatchTimeout: readBatchTimeout,
 		// Disables kafka-go's own lag polling; lag comes from HighWaterMark.
-		ReadLagInterval:   -1,
-		SessionTimeout:    c.cfg.SessionTimeout,
-		HeartbeatInterval: c.cfg.HeartbeatInterval,
-		RebalanceTimeout:  c.cfg.RebalanceTimeout,
-		JoinGroupBackoff:  c.cfg.JoinGroupBackoff,
-		Logger: kafka.LoggerFunc(func(format string, args ...any) {
-			if strings.HasPrefix(format, "stopped commit for group") {
-				c.ended.Add(1)
-			}
-			if c.log.Enabled(context.Background(), slog.LevelDebug) {
-				c.log.Debug("kafka-go: " + fmt.Sprintf(format, args...))
-			}
-		}),
-		ErrorLogger: kafka.LoggerFunc(func(format string, args ...any) {
-			msg := fmt.Sprintf(format, args...)
-			// kafka-go reports its own shutdown as errors.
-			if strings.HasSuffix(msg, context.Canceled.Error()) {
+		ReadLagInterval: -1,
+		Logger:          c.kafkaLogger(),
+		ErrorLogger:     c.kafkaErrorLogger(),
+	}
+}
+
+func (c *Consumer) kafkaLogger() kafka.Logger {
+	return kafka.LoggerFunc(func(format string, args ...any) {
+		if c.log.Enabled(context.Background(), slog.LevelDebug) {
+			c.log.Debug("kafka-go: " + fmt.Sprintf(format, args...))
+		}
+	})
+}
+
+func (c *Consumer) kafkaErrorLogger() kafka.Logger {
+	return kafka.LoggerFunc(func(format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		// kafka-go reports its own shutdown as errors.
+		if strings.HasSuffix(msg, context.Canceled.Error()) || strings.HasSuffix(msg, kafka.ErrGenerationEnded.Error()) {
+			return
+		}
+		c.log.Warn("kafka-go: " + msg)
+	})
+}
+
+// consume reads gen's partitions and processes them batch by batch until
+// the generation ends or ctx is cancelled. Messages fetched but not yet in a
+// batch when the generation ends are dropped: the next owner of their
+// partition reads them again from the last commit.
+func (c *Consumer) consume(ctx, work context.Context, gen *kafka.Generation) {
+	ended := make(chan struct{})
+	gen.Start(func(g context.Context) {
+		<-g.Done()
+		close(ended)
+	})
+	in := make(chan kafka.Message, c.cfg.MaxBatch)
+	for topic, parts := range gen.Assignments {
+		for _, p := range parts {
+			gen.Start(func(g context.Context) { c.readPartition(g, topic, p, in) })
+		}
+	}
+	for {
+		batch, more := c.nextBatch(ctx, ended, in)
+		if len(batch) > 0 {
+			c.handle(ctx, work, gen, ended, batch)
+		}
+		if !more {
+			return
+		}
+	}
+}
+
+// readPartition feeds one assigned partition into out until the generation
+// (g) ends.
+func (c *Consumer) readPartition(g context.Context, topic string, p kafka.PartitionAssignment, out chan<- kafka.Message) {
+	r := kafka.NewReader(c.partitionConfig(topic, p.ID))
+	defer func() {
+		if err := r.Close(); err != nil {
+			c.log.Warn("close partition reader", "topic", topic, "partition", p.ID, "err", err)
+		}
+	}()
+	if err := r.SetOffset(p.Offset); err != nil {
+		c.log.Error("set partition offset", "topic", topic, "partition", p.ID, "offset", p.Offset, "err", err)
+		return // ends the generation: the group is joined again
+	}
+	for failures := 0; ; {
+		m, err := r.FetchMessage(g)
+		if g.Err() != nil {
+			return
+		}
+		if err != nil {
+			c.m.fetchErrors.Inc()
+			d := backoff(c.cfg.RetryBackoff, failures)
+			failures++
+			c.log.Warn("fetch failed", "topic", topic, "partition", p.ID, "err", err, "retry_in", d)
+			if !pause(d, g.Done(), nil) {
 				return
 			}
-			c.log.Warn("kafka-go: " + msg)
-		}),
-	}
-}
-
-// currentGeneration changes whenever the reader's group generation ends or
-// a new one starts. kafka-go has no rebalance callback: its stats count the
-// generations joined (and reset on each read, so they are summed here;
-// nothing else reads them), and its log says when one ends.
-func (c *Consumer) currentGeneration(r *kafka.Reader) int64 {
-	if n := r.Stats().Rebalances; n > 0 {
-		c.joined += n
-		c.m.rebalances.Add(float64(n))
-	}
-	return c.joined + c.ended.Load()
-}
-
-// fetchBatch blocks for a first message, then collects more until MaxBatch
-// or MaxWait. A batch interrupted by ctx is still returned. gen is the group
-// generation when the first message arrived. The error is the one that ended
-// the wait for the first message, if any.
-func (c *Consumer) fetchBatch(ctx context.Context, r *kafka.Reader) (msgs []kafka.Message, gen int64, err error) {
-	first, err := r.FetchMessage(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	gen = c.currentGeneration(r)
-	msgs = make([]kafka.Message, 1, c.cfg.MaxBatch)
-	msgs[0] = first
-	wait, cancel := context.WithTimeout(ctx, c.cfg.MaxWait)
-	defer cancel()
-	for len(msgs) < c.cfg.MaxBatch {
-		// A cancelled FetchMessage leaves the next message queued in the
-		// reader, so ending the wait loses nothing.
-		m, err := r.FetchMessage(wait)
-		if err != nil {
-			if wait.Err() == nil {
-				c.m.fetchErrors.Inc()
-				c.log.Warn("fetch failed; processing the partial batch", "err", err)
-			}
-			break
+			continue
 		}
-		msgs = append(msgs, m)
+		failures = 0
+		select {
+		case out <- m:
+		case <-g.Done():
+			return
+		}
 	}
-	return msgs, gen, nil
+}
+
+// nextBatch blocks for a first message, then collects more until MaxBatch
+// or MaxWait. more is false when the generation ended or ctx was cancelled;
+// the messages collected until then are still returned.
+func (c *Consumer) nextBatch(ctx context.Context, ended <-chan struct{}, in <-chan kafka.Message) (batch []kafka.Message, more bool) {
+	select {
+	case m := <-in:
+		batch = append(make([]kafka.Message, 0, c.cfg.MaxBatch), m)
+	case <-ended:
+		return nil, false
+	case <-ctx.Done():
+		return nil, false
+	}
+	t := time.NewTimer(c.cfg.MaxWait)
+	defer t.Stop()
+	for len(batch) < c.cfg.MaxBatch {
+		select {
+		case m := <-in:
+			batch = append(batch, m)
+		case <-t.C:
+			return batch, true
+		case <-ended:
+			return batch, false
+		case <-ctx.Done():
+			return batch, false
+		}
+	}
+	return batch, true
 }
 
 // handle processes msgs until it succeeds, then commits them. It gives up
-// (without committing) only when ctx is cancelled while the batch fails.
-//
-// A batch processed across a rebalance is not committed. kafka-go would send
-// the commit with the new generation, which the coordinator accepts even for
-// partitions that moved to another member meanwhile, moving that member's
-// offsets back (segmentio/kafka-go#1308; seen here on Kafka 4.1 with a slow
-// batch). Nothing is lost by skipping it: after a rebalance kafka-go restarts
-// every partition it keeps from the committed offset, so this batch's
-// messages come again to whoever owns them now, and processing is idempotent.
-func (c *Consumer) handle(ctx, work context.Context, r *kafka.Reader, msgs []kafka.Message, gen int64) {
+// (without committing) when ctx is cancelled or the generation ends while
+// the batch fails: the batch comes again to whoever owns it next.
+func (c *Consumer) handle(ctx, work context.Context, gen *kafka.Generation, ended <-chan struct{}, msgs []kafka.Message) {
 	c.observeFetched(msgs)
 	batch := toRaw(msgs)
 	for attempt := 0; ; attempt++ {
@@ -228,50 +286,63 @@ func (c *Consumer) handle(ctx, work context.Context, r *kafka.Reader, msgs []kaf
 			break
 		}
 		c.m.processErrors.Inc()
-		if ctx.Err() != nil {
-			c.log.Error("process failed while stopping; batch left uncommitted for redelivery",
-				"err", err, "attempt", attempt+1, "messages", len(batch))
-			return
-		}
 		d := backoff(c.cfg.RetryBackoff, attempt)
 		c.log.Error("process failed; retrying the same batch",
 			"err", err, "attempt", attempt+1, "messages", len(batch), "retry_in", d,
 			"first_topic", batch[0].Topic, "first_partition", batch[0].Partition, "first_offset", batch[0].Offset)
-		if !sleep(ctx, d) {
-			c.log.Warn("stopping during retry; batch left uncommitted for redelivery", "messages", len(batch))
+		if !pause(d, ctx.Done(), ended) {
+			c.log.Warn("stopping or rebalancing while the batch fails; left uncommitted for redelivery", "messages", len(batch))
 			return
 		}
 	}
-	if now := c.currentGeneration(r); now != gen {
-		c.m.staleCommits.Inc()
-		c.log.Warn("group rebalanced while the batch was processed; not committing it (its partitions restart from the last commit)",
-			"messages", len(msgs))
-		return
-	}
-	c.commit(work, r, msgs)
+	c.commit(work, gen, ended, msgs)
 }
 
-// commit commits the offsets after msgs, retrying until it succeeds or work
-// ends (DrainTimeout after a stop).
-func (c *Consumer) commit(work context.Context, r *kafka.Reader, msgs []kafka.Message) {
-	last := lastPerPartition(msgs)
+// commit commits the offsets after msgs with the generation they were
+// fetched in, retrying until it succeeds, work ends (DrainTimeout after a
+// stop) or the coordinator refuses it because the generation is over. A
+// commit accepted after the generation ended is still right: the
+// coordinator takes it only while no newer generation exists, so no other
+// member can own these partitions yet.
+func (c *Consumer) commit(work context.Context, gen *kafka.Generation, ended <-chan struct{}, msgs []kafka.Message) {
+	offsets := commitOffsets(msgs)
 	for attempt := 0; ; attempt++ {
 		start := time.Now()
-		cctx, cancel := context.WithTimeout(work, commitTimeout)
-		err := r.CommitMessages(cctx, last...)
-		cancel()
+		err := gen.CommitOffsets(offsets)
 		if err == nil {
 			c.m.commitDuration.Observe(time.Since(start).Seconds())
 			c.m.lastCommit.SetToCurrentTime()
 			return
 		}
+		if fenced(err) || isClosed(ended) {
+			c.m.staleCommits.Inc()
+			c.log.Warn("the group rebalanced while the batch was processed; not committing it (its partitions restart from the last commit)",
+				"generation", gen.ID, "messages", len(msgs), "err", err)
+			return
+		}
 		c.m.commitErrors.Inc()
 		d := backoff(c.cfg.RetryBackoff, attempt)
 		c.log.Error("commit failed; retrying", "err", err, "attempt", attempt+1, "retry_in", d)
-		if !sleep(work, d) {
+		if !pause(d, work.Done(), nil) {
 			c.log.Error("giving up commit at shutdown; processed batch will be redelivered", "messages", len(msgs))
 			return
 		}
+	}
+}
+
+// fenced reports the coordinator's answers to a commit from a generation
+// that is over or a member it no longer knows.
+func fenced(err error) bool {
+	return errors.Is(err, kafka.IllegalGeneration) || errors.Is(err, kafka.RebalanceInProgress) ||
+		errors.Is(err, kafka.UnknownMemberId) || errors.Is(err, kafka.FencedInstanceID)
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -298,25 +369,17 @@ func (c *Consumer) observeFetched(msgs []kafka.Message) {
 	}
 }
 
-// lastPerPartition keeps the highest-offset message of each partition:
-// committing it commits everything before it.
-func lastPerPartition(msgs []kafka.Message) []kafka.Message {
-	var last []kafka.Message
+// commitOffsets maps each partition in msgs to the offset after its last
+// message: committing it commits everything before it.
+func commitOffsets(msgs []kafka.Message) map[string]map[int]int64 {
+	out := map[string]map[int]int64{}
 	for _, m := range msgs {
-		i := slices.IndexFunc(last, func(l kafka.Message) bool {
-			return l.Topic == m.Topic && l.Partition == m.Partition
-		})
-		switch {
-		case i < 0:
-			last = append(last, m)
-		case m.Offset > last[i].Offset:
-			last[i] = m
+		if out[m.Topic] == nil {
+			out[m.Topic] = map[int]int64{}
 		}
+		out[m.Topic][m.Partition] = max(out[m.Topic][m.Partition], m.Offset+1)
 	}
-	slices.SortFunc(last, func(a, b kafka.Message) int {
-		return cmp.Or(cmp.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
-	})
-	return last
+	return out
 }
 
 func toRaw(msgs []kafka.Message) []event.Raw {
@@ -342,14 +405,17 @@ func toRaw(msgs []kafka.Message) []event.Raw {
 	return out
 }
 
-// sleep waits d or until ctx ends; it reports whether the full d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
+// pause waits d or until a or b is closed (a nil channel never is); it
+// reports whether the full d passed.
+func pause(d time.Duration, a, b <-chan struct{}) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
 		return true
-	case <-ctx.Done():
+	case <-a:
+		return false
+	case <-b:
 		return false
 	}
 }

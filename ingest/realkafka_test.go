@@ -261,10 +261,12 @@ func checkMurmur2Placement(t *testing.T, brokers []string, topic string) {
 }
 
 // A member still processing a batch when the group rebalances does not
-// commit it: the commit would go out with the new generation and move back
-// the offsets of partitions that moved to the other member meanwhile
-// (segmentio/kafka-go#1308). Its messages come again from the last commit to
-// whoever owns their partitions, so nothing is lost.
+// commit it: the commit goes out with the generation the batch was fetched
+// in, which the coordinator refuses once a newer one exists, so it cannot
+// move back the offsets of partitions that moved to the other member
+// meanwhile (as kafka-go's group Reader does, segmentio/kafka-go#1308). Its
+// messages come again from the last commit to whoever owns their
+// partitions, so nothing is lost.
 func TestBatchAcrossRebalanceIsNotCommitted(t *testing.T) {
 	t.Parallel()
 	if testing.Short() {
