@@ -278,6 +278,7 @@ func (c Config) Validate() error {
 	check(m.MinAccounts >= 2, "multi_account_address.min_accounts", "must be at least 2")
 	check(m.MinWithRefunds >= 1 && m.MinWithRefunds <= m.MinAccounts, "multi_account_address.min_with_refunds", "must be between 1 and min_accounts")
 	check(m.MaxAccounts >= m.MinAccounts, "multi_account_address.max_accounts", "must be at least min_accounts")
+	check(m.MaxAccounts <= MaxLinkAccounts, "multi_account_address.max_accounts", fmt.Sprintf("must be at most %d", MaxLinkAccounts))
 	for i, code := range c.AcceptedCarriers {
 		check(carrierKey(code) != "", "accepted_carriers", fmt.Sprintf("entry %d must not be empty", i+1))
 	}

@@ -64,6 +64,7 @@ func TestValidateNamesTheBrokenField(t *testing.T) {
 		{"min_with_refunds 0", func(c *rules.Config) { c.MultiAccountAddress.MinWithRefunds = 0 }, []string{"multi_account_address.min_with_refunds"}},
 		{"min_with_refunds above min_accounts", func(c *rules.Config) { c.MultiAccountAddress.MinWithRefunds = 4 }, []string{"multi_account_address.min_with_refunds"}},
 		{"max_accounts below min_accounts", func(c *rules.Config) { c.MultiAccountAddress.MaxAccounts = 2 }, []string{"multi_account_address.max_accounts"}},
+		{"max_accounts above the hub limit every rule shares", func(c *rules.Config) { c.MultiAccountAddress.MaxAccounts = rules.MaxLinkAccounts + 1 }, []string{"multi_account_address.max_accounts"}},
 		// Fields checked against another field: one bad value breaks both
 		// checks, and the error names both.
 		{"review_score above 100 (then also above block_score)", func(c *rules.Config) { c.ReviewScore = 101 },

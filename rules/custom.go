@@ -152,8 +152,9 @@ func NewEnv(c Case, combinedWindow time.Duration) Env {
 			}
 		}
 	}
-	f.AccountsAtAddress = countAccounts(c.AddressLinks)
-	f.AccountsAtPhone = countAccounts(c.PhoneLinks)
+	// Past MaxLinkAccounts a count stops being exact (see MaxLinkAccounts).
+	f.AccountsAtAddress = min(countAccounts(c.AddressLinks), MaxLinkAccounts+1)
+	f.AccountsAtPhone = min(countAccounts(c.PhoneLinks), MaxLinkAccounts+1)
 	for b, list := range c.History {
 		if b != r.BuyerID {
 			f.RefundsOfLinked += len(list)

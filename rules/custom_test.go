@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -104,5 +105,30 @@ func TestSetForShop(t *testing.T) {
 	bad.ReviewScore = 0
 	if _, err := rules.NewSet("v8", rules.Defaults(), map[string]rules.Config{"shop-1": bad}, nil); err == nil {
 		t.Error("an invalid shop config was accepted")
+	}
+}
+
+// Account counts stop at MaxLinkAccounts+1: past it an address is a hub
+// whose growth the store does not follow, so a larger count would depend on
+// which events came last.
+func TestAccountCountsSaturateAtTheHubLimit(t *testing.T) {
+	links := func(n int) []rules.Link {
+		out := make([]rules.Link, n)
+		for i := range out {
+			out[i] = rules.Link{OrderID: fmt.Sprintf("O%d", i), BuyerID: fmt.Sprintf("B%d", i)}
+		}
+		return out
+	}
+	refund := &event.Refund{RefundID: "R1", BuyerID: "B0"}
+	for _, tc := range []struct{ accounts, want int }{
+		{3, 3},
+		{rules.MaxLinkAccounts, rules.MaxLinkAccounts},
+		{rules.MaxLinkAccounts + 1, rules.MaxLinkAccounts + 1},
+		{rules.MaxLinkAccounts + 40, rules.MaxLinkAccounts + 1},
+	} {
+		f := rules.NewEnv(rules.Case{Refund: refund, AddressLinks: links(tc.accounts), PhoneLinks: links(tc.accounts)}, time.Hour).Features
+		if f.AccountsAtAddress != tc.want || f.AccountsAtPhone != tc.want {
+			t.Errorf("%d accounts: at address %d, at phone %d, want %d", tc.accounts, f.AccountsAtAddress, f.AccountsAtPhone, tc.want)
+		}
 	}
 }

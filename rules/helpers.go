@@ -9,6 +9,13 @@ import (
 	"github.com/sellerguard/sellerguard/event"
 )
 
+// MaxLinkAccounts bounds max_accounts: an address or phone with more accounts
+// than this is a hub for every rule and every shop. The store relies on it:
+// it neither reads the histories behind such a hub nor re-assesses its
+// refunds when it grows, and custom rules see its account count as
+// MaxLinkAccounts+1.
+const MaxLinkAccounts = 50
+
 // linkedAccounts is the refund's own account and the accounts that ordered to
 // its order's address or phone. An address or phone with more accounts than
 // maxAccounts is a hub (a campus mailroom, a parcel station) and links nobody,

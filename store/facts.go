@@ -146,8 +146,8 @@ func parcelID(trackingNo string) string {
 }
 
 func (f fact) args(pfx string, ttl time.Duration, ver string, limit int) []any {
-	a := make([]any, 0, 8+len(f.fields)+len(f.meta)+len(f.members)+len(f.fans))
-	a = append(a, pfx, ver, int64(ttl.Seconds()), limit)
+	a := make([]any, 0, 9+len(f.fields)+len(f.meta)+len(f.members)+len(f.fans))
+	a = append(a, pfx, ver, int64(ttl.Seconds()), limit, rules.MaxLinkAccounts)
 	a = append(a, len(f.fields)/2)
 	for _, s := range f.fields {
 		a = append(a, s)
@@ -258,7 +258,7 @@ func (r *Redis) Load(ctx context.Context, refs []detector.Ref) ([]detector.Loade
 	_, err := r.pipeline(ctx, "load", func(p redis.Pipeliner) {
 		for i, ref := range refs {
 			pfx := prefix(ref.Shop)
-			cmds[i] = r.load.EvalSha(ctx, p, []string{pfx + "r:" + ref.RefundID}, pfx, ref.RefundID, r.cfg.FanoutCap)
+			cmds[i] = r.load.EvalSha(ctx, p, []string{pfx + "r:" + ref.RefundID}, pfx, ref.RefundID, r.cfg.FanoutCap, rules.MaxLinkAccounts)
 		}
 	})
 	if err != nil {

@@ -6,14 +6,14 @@
 -- purpose: each costs more than the Lua around it.
 --
 -- KEYS[1] entity hash
--- ARGV: prefix, version, ttl, cap,
+-- ARGV: prefix, version, ttl, cap, hub (rules.MaxLinkAccounts),
 --       nfields, (name, value)*, nmeta, (name, value)*,
 --       nmembers (-1: entity keeps none), owner field, (suffix, field, value, fan)*,
 --       nfan, (mode, arg)*
 -- returns {applied, capped, refund ids...}
 local key = KEYS[1]
-local prefix, ver, ttl, cap = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local i = 5
+local prefix, ver, ttl, cap, hub = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local i = 6
 local function arg()
   local v = ARGV[i]
   i = i + 1
@@ -154,8 +154,21 @@ fan = function(mode, a)
       capped = 1
       return
     end
-    local done = {}
-    for _, b in ipairs(redis.call('HVALS', k)) do
+    local buyers, done, n = redis.call('HVALS', k), {}, 0
+    for _, b in ipairs(buyers) do
+      if not done[b] then
+        done[b] = true
+        n = n + 1
+      end
+    end
+    -- More than hub + 1 accounts now means more than hub before this event
+    -- too: a hub both times, which links nobody for any rule, so nothing
+    -- behind it can change.
+    if n > hub + 1 then
+      return
+    end
+    done = {}
+    for _, b in ipairs(buyers) do
       if not done[b] then
         done[b] = true
         for _, id in ipairs(members_of(prefix .. 'br:' .. b)) do

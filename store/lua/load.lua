@@ -1,6 +1,6 @@
 -- Reads every fact one refund's assessment needs, in one call.
 -- KEYS[1] refund hash
--- ARGV: prefix, refund id, cap
+-- ARGV: prefix, refund id, cap, hub (rules.MaxLinkAccounts)
 -- returns false, or {refund, iv, order|false, parcel fields|false,
 --   {refund, order|false}* of the waybill's other refunds,
 --   address links {order, buyer}*, phone links,
@@ -9,7 +9,7 @@
 --   {tracking no, refund, buyer, match}* other parcels of the sender,
 --   the shop's clock (unix seconds of its newest event) or '',
 --   the shop's allowances (JSON), orders with the same masked phone}
-local prefix, rid, cap = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local prefix, rid, cap, hub = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local r = redis.call('HMGET', KEYS[1], 'f:body', 'iv', 'order', 'trk', 'buyer')
 if not r[1] then
   return false
@@ -101,9 +101,27 @@ local others, oseen = {}, {}
 if r[3] then
   oseen[r[3]] = true
 end
+-- More accounts than hub at one address or phone make it a hub, which no
+-- rule links through: what lies behind it is not read.
+local function is_hub(l)
+  local n, s = 0, {}
+  for j = 2, #l, 2 do
+    if not s[l[j]] then
+      s[l[j]] = true
+      n = n + 1
+      if n > hub then
+        return true
+      end
+    end
+  end
+  return false
+end
 -- Accounts linked only through a masked phone are a weak link: their
 -- history is not read, so no rule takes them for linked accounts.
 for _, l in ipairs({al, pl}) do
+  if is_hub(l) then
+    l = {}
+  end
   for j = 1, #l, 2 do
     account(l[j + 1])
     local oid = l[j]
