@@ -44,6 +44,10 @@ type OffenderBook interface {
 	Hash(id offender.Identifier) string
 	// Confirm stores the identifiers of a shop's refund as confirmed fraud.
 	Confirm(ctx context.Context, shop, refundID string, ids []offender.Identifier, at time.Time) error
+	// Withdraw withdraws the confirmations a shop's refund made (its fraud
+	// case was reopened), up to upTo or, when zero, the time the reopen
+	// recorded; ids are the case's identifiers now.
+	Withdraw(ctx context.Context, shop, refundID string, upTo time.Time, ids []offender.Identifier) (offender.Withdrawal, error)
 }
 
 // Limits of one confirmation request.

@@ -23,10 +23,11 @@ import (
 
 // fakeOffenderBook records confirmations; it hashes with a real Hasher.
 type fakeOffenderBook struct {
-	h     *offender.Hasher
-	mu    sync.Mutex
-	calls []offenderCall
-	err   error
+	h           *offender.Hasher
+	mu          sync.Mutex
+	calls       []offenderCall
+	withdrawals []offenderCall
+	err         error
 }
 
 type offenderCall struct {
@@ -45,6 +46,16 @@ func (b *fakeOffenderBook) Confirm(_ context.Context, shop, refundID string, ids
 	}
 	b.calls = append(b.calls, offenderCall{shop, refundID, slices.Clone(ids), at})
 	return nil
+}
+
+func (b *fakeOffenderBook) Withdraw(_ context.Context, shop, refundID string, upTo time.Time, ids []offender.Identifier) (offender.Withdrawal, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err != nil {
+		return offender.Withdrawal{}, b.err
+	}
+	b.withdrawals = append(b.withdrawals, offenderCall{shop, refundID, slices.Clone(ids), upTo})
+	return offender.Withdrawal{Withdrawn: len(ids), UpTo: upTo}, nil
 }
 
 const (

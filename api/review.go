@@ -24,6 +24,14 @@ package api
 // assessment's; a "review" object says who decided what, when and why).
 // Effects are retried until done: by a retry of the same verdict, and by
 // Review.Run for verdicts left pending (a failed publish).
+//
+// Reopening a fraud case withdraws the known-offender confirmations its
+// refund made (the store marks the withdrawal pending in the reopen itself;
+// Review.Run retries one left undone). After a confirmation and after a
+// withdrawal the shop's open refunds linked to the case (same buyer,
+// accounts linked by address or phone, same sender or waybill) are assessed
+// again at once, at most ReviewConfig.ReassessCap of them; other shops'
+// refunds that match the hashes pick the change up on their next event.
 
 import (
 	"cmp"
@@ -35,6 +43,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -113,6 +122,8 @@ type ReviewStore interface {
 	SetReviewDeadline(ctx context.Context, shop, refundID, who string, deadline, at time.Time) (StepResult, error)
 	ReviewEffectsDone(ctx context.Context, shop, refundID, verdict string, decidedAt time.Time) (bool, error)
 	PendingReviewEffects(ctx context.Context, shop string) ([]string, error)
+	PendingOffenderWithdrawals(ctx context.Context, shop string, before time.Time) ([]string, error)
+	OffenderWithdrawalDone(ctx context.Context, shop, refundID string, upTo time.Time) (bool, error)
 	ReviewAudit(ctx context.Context, shop, refundID string) ([]string, error)
 	ReviewCounters(ctx context.Context, shop string, days []string) ([]map[string]int64, error)
 	SearchRefunds(ctx context.Context, shop, q string) (map[string][]string, error)
@@ -123,6 +134,12 @@ type ReviewStore interface {
 // detector uses it).
 type CaseLoader interface {
 	Load(ctx context.Context, refs []detector.Ref) ([]detector.Loaded, error)
+}
+
+// Reassessor assesses refunds again at once, saving and publishing what
+// changed (*detector.Processor).
+type Reassessor interface {
+	Reassess(ctx context.Context, refs []detector.Ref) error
 }
 
 // DecisionPublisher writes to the decision topic and returns once the
@@ -187,6 +204,12 @@ type ReviewConfig struct {
 	// workflow also remembers every shop whose queue it has read.
 	Shops []string
 	Now   func() time.Time
+	// Reassess assesses the refunds a known-offender confirmation or
+	// withdrawal affects again; nil: they wait for their next event.
+	Reassess Reassessor
+	// ReassessCap bounds the refunds one confirmation or withdrawal assesses
+	// again (the buyer's own first); default 200.
+	ReassessCap int
 }
 
 // Review is the staff workflow service.
@@ -215,6 +238,9 @@ func NewReview(st ReviewStore, cases CaseLoader, book OffenderBook, pub Decision
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ReassessCap <= 0 {
+		cfg.ReassessCap = 200
 	}
 	return &Review{store: st, cases: cases, book: book, pub: pub, cfg: cfg, log: log, m: newReviewMetrics(reg)}
 }
@@ -622,6 +648,9 @@ type AuditEntry struct {
 	From     string    `json:"from,omitempty"` // whose claim an admin released
 	Deadline time.Time `json:"deadline,omitzero"`
 	Rules    string    `json:"rules,omitempty"`
+	// OffendersWithdrawn is how many identifiers a reopened fraud verdict
+	// had confirmed as known offenders: those confirmations are withdrawn.
+	OffendersWithdrawn int `json:"offenders_withdrawn,omitempty"`
 }
 
 // row reads one case of a shop, opening it when it is queued and new; a
@@ -840,7 +869,17 @@ func (rv *Review) Reopen(ctx context.Context, tok Token, shop, refundID, note st
 	if err != nil {
 		return d, err
 	}
-	rv.log.Info("review case reopened", "shop", d.ShopID, "refund", refundID, "withdrawn", withdrawn, "by", Actor(tok))
+	attrs := []any{"shop", d.ShopID, "refund", refundID, "withdrawn", withdrawn, "by", Actor(tok)}
+	if withdrawn == VerdictFraud && rv.book != nil {
+		n, err := rv.withdraw(ctx, d.ShopID, refundID)
+		if err != nil {
+			rv.log.Error("known offenders of a reopened case not withdrawn yet; retried later", "shop", d.ShopID, "refund", refundID, "err", err)
+			attrs = append(attrs, "offenders_withdrawal", "pending")
+		} else {
+			attrs = append(attrs, "offenders_withdrawn", n)
+		}
+	}
+	rv.log.Info("review case reopened", attrs...)
 	// Tell the decision topic the reviewer's outcome no longer stands.
 	if rv.pub != nil && before.assessment != nil && before.Verdict != "" {
 		msg, err := reviewMessage(before.assessment, verdictDecision(before.Verdict), reviewInfo{Status: "reopened",
@@ -962,6 +1001,7 @@ func (rv *Review) effects(ctx context.Context, shop, refundID string) error {
 	if st.Status != StatusClosed || !st.Pending {
 		return nil
 	}
+	var affected []detector.Ref
 	if st.Verdict == VerdictFraud && rv.book != nil {
 		loaded, err := rv.cases.Load(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
 		if err != nil {
@@ -972,7 +1012,9 @@ func (rv *Review) effects(ctx context.Context, shop, refundID string) error {
 				if err := rv.book.Confirm(ctx, shop, refundID, ids, st.DecidedAt); err != nil {
 					return fmt.Errorf("confirm offenders: %w", err)
 				}
-				rv.log.Info("offenders confirmed by verdict", "shop", shop, "refund", refundID, "by", st.DecidedBy, "identifiers", len(ids))
+				affected = affectedRefunds(shop, loaded[0].Case)
+				rv.log.Info("offenders confirmed by verdict", "shop", shop, "refund", refundID, "by", st.DecidedBy, "identifiers", len(ids),
+					"linked_refunds", len(affected))
 			}
 		}
 	}
@@ -989,14 +1031,128 @@ func (rv *Review) effects(ctx context.Context, shop, refundID string) error {
 			return fmt.Errorf("publish: %w", err)
 		}
 	}
+	// After the publish: a failed re-assessment retries the effects, and a
+	// second decision event is allowed (at least once), a missing one is not.
+	if err := rv.reassess(ctx, causeConfirm, shop, refundID, affected); err != nil {
+		return err
+	}
 	if _, err := rv.store.ReviewEffectsDone(ctx, shop, refundID, st.Verdict, st.DecidedAt); err != nil {
 		return err
 	}
 	return nil
 }
 
-// Sync opens new cases of every known shop, retries verdict effects left
-// pending for over a minute, and updates the queue gauges.
+// Causes of a re-assessment after a known-offender change.
+const (
+	causeConfirm  = "confirm"
+	causeWithdraw = "withdraw"
+)
+
+// withdraw carries out the withdrawal a reopened fraud verdict left pending:
+// the refund's known-offender confirmations (the hashes the store recorded
+// for it; the case's identifiers now as well, for confirmations recorded
+// before that), then re-assessment of the refunds it affects, then marks it
+// done. Idempotent; returns how many confirmations it withdrew now.
+func (rv *Review) withdraw(ctx context.Context, shop, refundID string) (int, error) {
+	rv.effectsMu.Lock() // not alongside this refund's own confirmation in this process
+	defer rv.effectsMu.Unlock()
+	loaded, err := rv.cases.Load(ctx, []detector.Ref{{Shop: shop, RefundID: refundID}})
+	if err != nil {
+		return 0, fmt.Errorf("load case: %w", err)
+	}
+	var ids []offender.Identifier
+	var affected []detector.Ref
+	if len(loaded) == 1 && loaded[0].Found {
+		ids = offender.Identifiers(loaded[0].Case)
+		affected = affectedRefunds(shop, loaded[0].Case)
+	}
+	w, err := rv.book.Withdraw(ctx, shop, refundID, time.Time{}, ids)
+	if err != nil {
+		return 0, fmt.Errorf("withdraw offenders: %w", err)
+	}
+	if err := rv.reassess(ctx, causeWithdraw, shop, refundID, affected); err != nil {
+		return w.Withdrawn, err
+	}
+	if _, err := rv.store.OffenderWithdrawalDone(ctx, shop, refundID, w.UpTo); err != nil {
+		return w.Withdrawn, fmt.Errorf("withdrawal done: %w", err)
+	}
+	return w.Withdrawn, nil
+}
+
+// reassess assesses refs again (after a known-offender change by a shop's
+// refund), at most ReassessCap of them: the rest wait for their next event.
+func (rv *Review) reassess(ctx context.Context, cause, shop, refundID string, refs []detector.Ref) error {
+	if rv.cfg.Reassess == nil || len(refs) == 0 {
+		return nil
+	}
+	if len(refs) > rv.cfg.ReassessCap {
+		rv.log.Warn("known-offender change: too many linked refunds to assess again at once; the rest on their next event",
+			"shop", shop, "refund", refundID, "cause", cause, "linked", len(refs), "cap", rv.cfg.ReassessCap)
+		rv.m.reassessCapped.WithLabelValues(cause).Inc()
+		refs = refs[:rv.cfg.ReassessCap]
+	}
+	if err := rv.cfg.Reassess.Reassess(ctx, refs); err != nil {
+		return fmt.Errorf("re-assess %d linked refunds: %w", len(refs), err)
+	}
+	rv.m.reassessed.WithLabelValues(cause).Add(float64(len(refs)))
+	return nil
+}
+
+// affectedRefunds are the shop's refunds whose known_offender a change of
+// the case's confirmations may change: the buyer's own, those of the
+// accounts linked by address or phone, of the same return waybill and of
+// parcels from the same sender; the buyer's first. The case's own refund
+// (its own confirmation never counts for it) and settled refunds are left
+// out.
+func affectedRefunds(shop string, c rules.Case) []detector.Ref {
+	var buyer string
+	seen := map[string]bool{}
+	if c.Refund != nil {
+		buyer, seen[c.Refund.RefundID] = c.Refund.BuyerID, true
+	}
+	var out []detector.Ref
+	add := func(id, status string) {
+		if id == "" || seen[id] {
+			return
+		}
+		seen[id] = true
+		if !settled(status) {
+			out = append(out, detector.Ref{Shop: shop, RefundID: id})
+		}
+	}
+	for _, b := range append([]string{buyer}, slices.Sorted(maps.Keys(c.History))...) { // the buyer's own first
+		for _, r := range c.History[b] {
+			add(r.RefundID, r.Status)
+		}
+	}
+	for _, b := range slices.Sorted(maps.Keys(c.BuyerRefunds)) {
+		for _, id := range c.BuyerRefunds[b] {
+			add(id, "")
+		}
+	}
+	for _, r := range c.WaybillRefunds {
+		if r.Refund != nil {
+			add(r.Refund.RefundID, r.Refund.Status)
+		}
+	}
+	for _, l := range c.SenderLinks {
+		add(l.RefundID, "")
+	}
+	return out
+}
+
+// settled refund statuses: nothing left to decide.
+func settled(status string) bool {
+	switch status {
+	case "refunded", "rejected", "cancelled", "closed":
+		return true
+	}
+	return false
+}
+
+// Sync opens new cases of every known shop, retries verdict effects and
+// known-offender withdrawals left pending for over a minute, and updates the
+// queue gauges.
 func (rv *Review) Sync(ctx context.Context, tokens *Tokens) error {
 	shops, err := rv.Shops(ctx, tokens)
 	if err != nil {
@@ -1030,6 +1186,9 @@ func (rv *Review) Sync(ctx context.Context, tokens *Tokens) error {
 				b.overdue++
 			}
 		}
+		if err := rv.retryWithdrawals(ctx, shop, now); err != nil {
+			errs = append(errs, err)
+		}
 		pending, err := rv.store.PendingReviewEffects(ctx, shop)
 		if err != nil {
 			errs = append(errs, err)
@@ -1059,6 +1218,28 @@ func (rv *Review) Sync(ctx context.Context, tokens *Tokens) error {
 		}
 		rv.m.oldest.WithLabelValues(label).Set(b.oldest)
 		rv.m.overdue.WithLabelValues(label).Set(float64(b.overdue))
+	}
+	return errors.Join(errs...)
+}
+
+// retryWithdrawals carries out the known-offender withdrawals of a shop's
+// reopened cases left undone for over a minute.
+func (rv *Review) retryWithdrawals(ctx context.Context, shop string, now time.Time) error {
+	if rv.book == nil {
+		return nil
+	}
+	ids, err := rv.store.PendingOffenderWithdrawals(ctx, shop, now.Add(-time.Minute)) // its own request may still be at it
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		n, err := rv.withdraw(ctx, shop, id)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("offender withdrawal of %s/%s: %w", shop, id, err))
+			continue
+		}
+		rv.log.Info("known offenders of a reopened case withdrawn on retry", "shop", shop, "refund", id, "offenders_withdrawn", n)
 	}
 	return errors.Join(errs...)
 }
@@ -1098,6 +1279,10 @@ type reviewMetrics struct {
 	verdicts     *prometheus.CounterVec
 	ruleVerdicts *prometheus.CounterVec
 	duration     prometheus.Histogram
+	// refunds assessed again after a known-offender change, and changes
+	// that linked more than the cap
+	reassessed     *prometheus.CounterVec
+	reassessCapped *prometheus.CounterVec
 }
 
 func newReviewMetrics(reg prometheus.Registerer) reviewMetrics {
@@ -1126,6 +1311,14 @@ func newReviewMetrics(reg prometheus.Registerer) reviewMetrics {
 			Help:    "Time from a case entering review to its verdict.",
 			Buckets: []float64{60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 24 * 3600, 7 * 24 * 3600},
 		}),
+		reassessed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_review_offender_reassessed_total",
+			Help: "Linked refunds assessed again because a fraud verdict confirmed known offenders (cause=confirm) or its reopen withdrew them (cause=withdraw).",
+		}, []string{"cause"}),
+		reassessCapped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sellerguard_review_offender_reassess_capped_total",
+			Help: "Known-offender confirmations or withdrawals that linked more refunds than are assessed again at once; the rest wait for their next event.",
+		}, []string{"cause"}),
 	}
 	for i := range shopBuckets {
 		l := bucketLabel(i)
@@ -1140,7 +1333,11 @@ func newReviewMetrics(reg prometheus.Registerer) reviewMetrics {
 			m.ruleVerdicts.WithLabelValues(r, v)
 		}
 	}
-	reg.MustRegister(m.queue, m.oldest, m.overdue, m.verdicts, m.ruleVerdicts, m.duration)
+	for _, c := range []string{causeConfirm, causeWithdraw} {
+		m.reassessed.WithLabelValues(c)
+		m.reassessCapped.WithLabelValues(c)
+	}
+	reg.MustRegister(m.queue, m.oldest, m.overdue, m.verdicts, m.ruleVerdicts, m.duration, m.reassessed, m.reassessCapped)
 	return m
 }
 

@@ -420,6 +420,11 @@ func TestReviewClaimVerdictReopen(t *testing.T) {
 	if out := e.must(t, 409, "POST", "/v1/cases/R1002/reopen", rvBob, nil); errCode(out) != "case_open" {
 		t.Fatalf("reopen open: %v", out)
 	}
+	// The fraud verdict's confirmations are withdrawn, up to what the reopen recorded.
+	if w := e.book.withdrawals; len(w) != 1 || w[0].shop != "shop-1" || w[0].refund != "R1002" || !w[0].at.IsZero() ||
+		!slices.Contains(w[0].ids, offender.Identifier{Kind: offender.KindAccount, Value: "tb_bob"}) {
+		t.Fatalf("offender withdrawals %+v", w)
+	}
 	if s := ruleStats(e.must(t, 200, "GET", "/v1/rules", rvViewer, nil))["tracking_reused"]; s["fraud"] != 0.0 || s["precision"] != nil {
 		t.Fatalf("after reopen %v", s)
 	}

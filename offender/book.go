@@ -55,9 +55,25 @@ type Confirmation struct {
 }
 
 // Writer stores confirmations (store.Redis implements it). It must be
-// idempotent and keep, per hash and per shop, the earliest confirmation.
+// idempotent, keep every (shop, refund) confirmation of a hash and report,
+// per hash and per shop, the earliest one still standing.
 type Writer interface {
+	// ConfirmOffenders records confirmations. One dated at or before a
+	// withdrawal of its refund's confirmations is void.
 	ConfirmOffenders(ctx context.Context, cs []Confirmation) error
+	// WithdrawOffenders withdraws the confirmations a shop's refund made
+	// (whatever hashes they were), dated up to upTo, or when upTo is zero up
+	// to the time the store recorded when the refund's case was reopened.
+	// also are further hashes to withdraw the refund's confirmation from
+	// (the case's identifiers now). Others' confirmations of the same
+	// hashes stand.
+	WithdrawOffenders(ctx context.Context, shop, refundID string, upTo time.Time, also []string) (Withdrawal, error)
+}
+
+// Withdrawal is what withdrawing a refund's confirmations did.
+type Withdrawal struct {
+	Withdrawn int       // hashes whose confirmation by the refund was withdrawn now
+	UpTo      time.Time // confirmations dated up to this are void; zero when no time was known
 }
 
 // RefreshOverlap is how far back of the last mark Refresh reads again, to
@@ -76,7 +92,8 @@ type Book struct {
 	mark     time.Time  // pass to OffendersSince next
 	loadedAt time.Time  // wall clock of the last Load
 
-	lookups *prometheus.CounterVec
+	lookups   *prometheus.CounterVec
+	withdrawn prometheus.Counter
 }
 
 // Lookup outcomes, per identifier, in sellerguard_offender_lookups_total.
@@ -95,6 +112,10 @@ func NewBook(h *Hasher, f *Filter, store Store, reg prometheus.Registerer) *Book
 			Name: "sellerguard_offender_lookups_total",
 			Help: "Known-offender lookups per case identifier: filtered (bloom filter said no), confirmed (found in Redis), false_positive (filter said maybe, Redis had none).",
 		}, []string{"result"})}
+	b.withdrawn = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sellerguard_offender_withdrawals_total",
+		Help: "Known-offender confirmations withdrawn (one per identifier hash) because the fraud verdict that made them was reopened.",
+	})
 	b.writer, _ = store.(Writer)
 	for _, r := range []string{resultFiltered, resultConfirmed, resultFalsePositive} {
 		b.lookups.WithLabelValues(r)
@@ -103,7 +124,7 @@ func NewBook(h *Hasher, f *Filter, store Store, reg prometheus.Registerer) *Book
 		Name: "sellerguard_offender_filter_size",
 		Help: "Known-offender hashes in this process's bloom filter.",
 	}, func() float64 { return float64(f.Len()) })
-	reg.MustRegister(b.lookups, size)
+	reg.MustRegister(b.lookups, b.withdrawn, size)
 	return b
 }
 
@@ -279,7 +300,9 @@ func offense(rec Record, kind, shop string, c rules.Case) (rules.Offense, bool) 
 // Confirm records that the identifiers of a shop's refund were confirmed as
 // fraud at at, in the store and in this process's filter (other instances
 // pick it up on their next Refresh). Identifiers must be normalized (see
-// Identifiers, AccountID, PhoneID, AddressID, SenderIDs). Idempotent.
+// Identifiers, AccountID, PhoneID, AddressID, SenderIDs). Idempotent; a
+// confirmation dated at or before a withdrawal of the refund's
+// confirmations is void (see Withdraw).
 func (b *Book) Confirm(ctx context.Context, shop, refundID string, ids []Identifier, at time.Time) error {
 	if b.writer == nil {
 		return errors.New("offender: confirm: the store is read-only")
@@ -308,4 +331,32 @@ func (b *Book) Confirm(ctx context.Context, shop, refundID string, ids []Identif
 		b.f.Add(c.Hash)
 	}
 	return nil
+}
+
+// Withdraw withdraws the confirmations a shop's refund made (its fraud
+// verdict was reopened), dated up to upTo or, when upTo is zero, up to the
+// time the store recorded at reopening; ids (the case's identifiers now,
+// possibly none) are withdrawn from as well as the hashes recorded for the
+// refund. Other refunds' and shops' confirmations stand. The filters keep
+// the hashes: a hit is checked in the store, which no longer has them.
+// Idempotent.
+func (b *Book) Withdraw(ctx context.Context, shop, refundID string, upTo time.Time, ids []Identifier) (Withdrawal, error) {
+	if b.writer == nil {
+		return Withdrawal{}, errors.New("offender: withdraw: the store is read-only")
+	}
+	if shop == "" || refundID == "" {
+		return Withdrawal{}, errors.New("offender: withdraw: shop and refund id are required")
+	}
+	also := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id.Valid() {
+			also = append(also, b.h.Hash(id))
+		}
+	}
+	w, err := b.writer.WithdrawOffenders(ctx, shop, refundID, upTo, also)
+	if err != nil {
+		return Withdrawal{}, fmt.Errorf("offender: withdraw: %w", err)
+	}
+	b.withdrawn.Add(float64(w.Withdrawn))
+	return w, nil
 }

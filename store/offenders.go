@@ -5,27 +5,50 @@ package store
 // so their keys live outside every shop's slot and hold only keyed hashes
 // (offender.Hasher), never a raw identifier:
 //
-//	sg:offender:<hash>  hash    kind, shop, refund, confirmed_at: the earliest
-//	                            confirmation by any shop; s:<shop> = "<confirmed_at>|<refund>":
-//	                            each confirming shop's own earliest one
+//	sg:offender:<hash>  hash    every confirmation, c:<n>:<shop><refund> =
+//	                            "<first>|<last>" (n: the shop id's length);
+//	                            tombstones of withdrawals, w:<n>:<shop><refund>
+//	                            = "<up to>"; and derived from the confirmations
+//	                            (what lookups read): kind, shop, refund,
+//	                            confirmed_at, the earliest by any shop, and
+//	                            s:<shop> = "<confirmed_at>|<refund>", each
+//	                            confirming shop's own earliest
 //	sg:offenders        zset    every hash, scored by when Redis first recorded
 //	                            it (unix ms, Redis's clock): the feed that keeps
 //	                            each process's bloom filter current
 //
-// The earliest confirmation is kept (ties: the smaller shop, then refund id),
-// so confirming again, in any order, ends in the same record. The feed is
-// scored by recording time rather than confirmation time so that a
-// confirmation dated in the past, or written by a host whose clock is behind,
-// still reaches every filter on its next refresh.
+// and, in the confirming shop's slot (after sg:{shop}:):
+//
+//	ofr:<refund>        hash    h:<hash> = the newest time the refund
+//	                            confirmed it; w = the time up to which its
+//	                            confirmations are withdrawn (set by reopening
+//	                            a fraud case)
+//	ofw                 zset    refunds whose withdrawal is not done yet,
+//	                            scored by when the case was reopened (unix ms)
+//
+// The earliest confirmation is derived again after every change (ties: the
+// smaller shop, then refund id), so confirming again, in any order, ends in
+// the same record. Withdrawing a refund removes its confirmations dated up to
+// w from each hash it confirmed (read from ofr, not from the case, whose
+// identifiers may have changed since) and leaves a tombstone there, so a
+// late confirmation dated before w stays void whichever arrives first; a new
+// verdict is dated after w and counts. A hash with no confirmation left reads
+// as never confirmed; it stays in the feed (a filter hit is checked in Redis).
+// The feed is scored by recording time rather than confirmation time so that
+// a confirmation dated in the past, or written by a host whose clock is
+// behind, still reaches every filter on its next refresh.
 //
 // Retention: none. Unlike facts these keys have no TTL: they are verdicts,
 // and a verdict does not age out with the retention window (Redis must not
 // evict them either: keep maxmemory-policy noeviction or volatile-*). Each
 // hash costs about 370 bytes (measured on Redis 7.0: record ~240, feed
-// member ~130); each further confirming shop adds one short field.
+// member ~130); each further confirmation adds a short field or two, each
+// withdrawal a tombstone, and each refund's index one field per hash it
+// confirmed.
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"strconv"
@@ -48,24 +71,79 @@ const offenderTime = "2006-01-02T15:04:05.000Z07:00"
 // offendersSincePage bounds one reply of OffendersSince.
 const offendersSincePage = 10000
 
-// confirmOffenderSrc keeps the earliest confirmation, overall and per shop.
-// KEYS[1] record; ARGV kind, shop, refund, confirmed_at.
-const confirmOffenderSrc = `
-local kind, shop, refund, at = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local function earlier(a1, s1, r1, a2, s2, r2)
-  if a1 ~= a2 then return a1 < a2 end
-  if s1 ~= s2 then return s1 < s2 end
-  return r1 < r2
+var (
+	//go:embed lua/offender_lib.lua
+	offenderLib string
+	//go:embed lua/offender_confirm.lua
+	offenderConfirmBody string
+	//go:embed lua/offender_withdraw.lua
+	offenderWithdrawBody string
+)
+
+// The record scripts: the shared prelude and a body, run by EVAL (source
+// each time, like the review scripts): confirmations are rare.
+var (
+	confirmOffenderSrc  = offenderLib + offenderConfirmBody
+	withdrawOffenderSrc = offenderLib + offenderWithdrawBody
+)
+
+// indexOffendersSrc records which hashes a refund confirmed, unless the
+// confirmation is dated at or before the refund's withdrawal.
+// KEYS[1] ofr:<refund>; ARGV confirmed_at, hashes. Returns 1, or 0 when void.
+const indexOffendersSrc = `
+local at = ARGV[1]
+local w = redis.call('HGET', KEYS[1], 'w')
+if w and at <= w then
+  return 0
 end
-local cur = redis.call('HMGET', KEYS[1], 'confirmed_at', 'shop', 'refund')
-if not cur[1] or earlier(at, shop, refund, cur[1], cur[2] or '', cur[3] or '') then
-  redis.call('HSET', KEYS[1], 'kind', kind, 'shop', shop, 'refund', refund, 'confirmed_at', at)
+for i = 2, #ARGV do
+  local f = 'h:' .. ARGV[i]
+  local cur = redis.call('HGET', KEYS[1], f)
+  if not cur or cur < at then
+    redis.call('HSET', KEYS[1], f, at)
+  end
 end
-local f = 's:' .. shop
-local own = redis.call('HGET', KEYS[1], f)
-if not own or earlier(at, '', refund, string.sub(own, 1, #at), '', string.sub(own, #at + 2)) then
-  redis.call('HSET', KEYS[1], f, at .. '|' .. refund)
+return 1
+`
+
+// startWithdrawalSrc raises the refund's withdrawal time to up_to (when
+// given) and returns it with every hash the refund confirmed; {} when no
+// withdrawal was ever asked for.
+// KEYS[1] ofr:<refund>; ARGV up_to or "".
+const startWithdrawalSrc = `
+local w = redis.call('HGET', KEYS[1], 'w')
+if ARGV[1] ~= '' and (not w or w < ARGV[1]) then
+  w = ARGV[1]
+  redis.call('HSET', KEYS[1], 'w', w)
 end
+if not w then
+  return {}
+end
+local out = {w}
+for _, f in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(f, 1, 2) == 'h:' then
+    out[#out + 1] = string.sub(f, 3)
+  end
+end
+return out
+`
+
+// withdrawalDoneSrc forgets the hashes whose confirmation up to up_to was
+// withdrawn and, unless a later reopen raised the withdrawal time, takes
+// the refund off the pending list.
+// KEYS[1] ofr:<refund>, KEYS[2] ofw; ARGV refund, up_to. Returns 1 when done.
+const withdrawalDoneSrc = `
+local h = redis.call('HGETALL', KEYS[1])
+for i = 1, #h, 2 do
+  if string.sub(h[i], 1, 2) == 'h:' and h[i + 1] <= ARGV[2] then
+    redis.call('HDEL', KEYS[1], h[i])
+  end
+end
+local w = redis.call('HGET', KEYS[1], 'w')
+if w and w > ARGV[2] then
+  return 0
+end
+redis.call('ZREM', KEYS[2], ARGV[1])
 return 1
 `
 
@@ -85,28 +163,85 @@ end
 return n
 `
 
-// ConfirmOffenders stores confirmations (offender.Writer). Idempotent: the
-// feed entry and the record are each written by one script, so a retry or a
-// repeat changes nothing. The feed goes first in the pipeline: a hash in the
+// offenderRefundKey indexes the hashes a refund of the shop confirmed; it
+// lives in the shop's slot, so reopening the case marks its withdrawal in
+// the same script.
+func offenderRefundKey(shop, refundID string) string { return prefix(shop) + "ofr:" + refundID }
+
+// offenderWithdrawalsKey lists a shop's withdrawals not done yet.
+func offenderWithdrawalsKey(shop string) string { return prefix(shop) + "ofw" }
+
+// ConfirmOffenders stores confirmations (offender.Writer). Idempotent: each
+// key is written by one script, so a retry or a repeat changes nothing. A
+// confirmation dated at or before a withdrawal of its refund's
+// confirmations is void (a late retry of a withdrawn verdict) and skipped.
+//
+// Two round trips: first each refund's index, so that a withdrawal finds
+// every hash the refund confirmed and a void confirmation goes no further
+// (in a Cluster one pipeline's commands to different nodes run in no fixed
+// order); then the feed and the records. The feed goes first: a hash in the
 // feed without its record reads as unconfirmed, which is harmless.
 func (r *Redis) ConfirmOffenders(ctx context.Context, cs []offender.Confirmation) error {
 	if len(cs) == 0 {
 		return nil
 	}
-	hashes := make([]any, 0, len(cs))
-	for _, c := range cs {
+	type group struct {
+		shop, refund, at string
+		idx              []int // into cs
+	}
+	var groups []*group
+	byKey := map[[3]string]*group{}
+	for i, c := range cs {
 		switch {
 		case c.Hash == "" || c.Kind == "" || c.Shop == "" || c.RefundID == "":
 			return fmt.Errorf("store: confirm offenders: hash, kind, shop and refund are required (%+v)", c)
 		case c.ConfirmedAt.IsZero():
 			return fmt.Errorf("store: confirm offenders: %s: confirmation time is required", c.Hash)
 		}
-		hashes = append(hashes, c.Hash)
+		k := [3]string{c.Shop, c.RefundID, c.ConfirmedAt.UTC().Format(offenderTime)}
+		g := byKey[k]
+		if g == nil {
+			g = &group{shop: k[0], refund: k[1], at: k[2]}
+			byKey[k] = g
+			groups = append(groups, g)
+		}
+		g.idx = append(g.idx, i)
 	}
-	cmds := make([]*redis.Cmd, 0, len(cs)+1)
+	idxCmds := make([]*redis.Cmd, len(groups))
+	if _, err := r.pipeline(ctx, "offender_confirm", func(p redis.Pipeliner) {
+		for i, g := range groups {
+			args := []any{g.at}
+			for _, j := range g.idx {
+				args = append(args, cs[j].Hash)
+			}
+			idxCmds[i] = p.Eval(ctx, indexOffendersSrc, []string{offenderRefundKey(g.shop, g.refund)}, args...)
+		}
+	}); err != nil {
+		return err
+	}
+	var live []offender.Confirmation
+	for i, c := range idxCmds {
+		n, err := c.Int()
+		if err != nil {
+			return fmt.Errorf("store: confirm offenders: index: %w", err)
+		}
+		if n == 1 {
+			for _, j := range groups[i].idx {
+				live = append(live, cs[j])
+			}
+		}
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	hashes := make([]any, len(live))
+	for i, c := range live {
+		hashes[i] = c.Hash
+	}
+	cmds := make([]*redis.Cmd, 0, len(live)+1)
 	_, err := r.pipeline(ctx, "offender_confirm", func(p redis.Pipeliner) {
 		cmds = append(cmds[:0], p.Eval(ctx, feedOffendersSrc, []string{offendersKey}, hashes...))
-		for _, c := range cs {
+		for _, c := range live {
 			cmds = append(cmds, p.Eval(ctx, confirmOffenderSrc, []string{offenderKey(c.Hash)},
 				c.Kind, c.Shop, c.RefundID, c.ConfirmedAt.UTC().Format(offenderTime)))
 		}
@@ -120,6 +255,109 @@ func (r *Redis) ConfirmOffenders(ctx context.Context, cs []offender.Confirmation
 		}
 	}
 	return nil
+}
+
+// WithdrawOffenders withdraws the confirmations a shop's refund made, dated
+// up to upTo, or when upTo is zero up to the time reopening its fraud case
+// recorded (offender.Writer). The hashes are those the refund's index
+// holds, plus also (the case's identifiers now, which covers confirmations
+// recorded before the index existed; for these a tombstone is left only on
+// an existing record). Nothing is withdrawn when no time is known.
+// Idempotent; two round trips. Call OffenderWithdrawalDone once everything
+// that follows from it is done.
+func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, upTo time.Time, also []string) (offender.Withdrawal, error) {
+	if shop == "" || refundID == "" {
+		return offender.Withdrawal{}, errors.New("store: withdraw offenders: shop and refund are required")
+	}
+	arg := ""
+	if !upTo.IsZero() {
+		arg = upTo.UTC().Format(offenderTime)
+	}
+	var start *redis.Cmd
+	if _, err := r.pipeline(ctx, "offender_withdraw", func(p redis.Pipeliner) {
+		start = p.Eval(ctx, startWithdrawalSrc, []string{offenderRefundKey(shop, refundID)}, arg)
+	}); err != nil {
+		return offender.Withdrawal{}, err
+	}
+	res, err := start.StringSlice()
+	if err != nil {
+		return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: %w", err)
+	}
+	if len(res) == 0 {
+		return offender.Withdrawal{}, nil
+	}
+	w := res[0]
+	at, err := time.Parse(time.RFC3339, w)
+	if err != nil {
+		return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: time %q: %w", w, err)
+	}
+	indexed := res[1:]
+	type target struct {
+		hash, fence string
+	}
+	targets := make([]target, 0, len(indexed)+len(also))
+	seen := map[string]bool{}
+	for _, h := range indexed {
+		seen[h] = true
+		targets = append(targets, target{h, "1"})
+	}
+	for _, h := range also {
+		if h != "" && !seen[h] {
+			seen[h] = true
+			targets = append(targets, target{h, "0"})
+		}
+	}
+	out := offender.Withdrawal{UpTo: at}
+	if len(targets) == 0 {
+		return out, nil
+	}
+	cmds := make([]*redis.Cmd, len(targets))
+	if _, err := r.pipeline(ctx, "offender_withdraw", func(p redis.Pipeliner) {
+		for i, t := range targets {
+			cmds[i] = p.Eval(ctx, withdrawOffenderSrc, []string{offenderKey(t.hash)}, shop, refundID, w, t.fence)
+		}
+	}); err != nil {
+		return offender.Withdrawal{}, err
+	}
+	for _, c := range cmds {
+		n, err := c.Int()
+		if err != nil {
+			return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: %w", err)
+		}
+		out.Withdrawn += n
+	}
+	return out, nil
+}
+
+// OffenderWithdrawalDone records that the withdrawal up to upTo of a
+// refund's confirmations is done (and what follows it, re-assessment): the
+// refund leaves the pending list unless a later reopen asked for more.
+// Reports whether it left.
+func (r *Redis) OffenderWithdrawalDone(ctx context.Context, shop, refundID string, upTo time.Time) (bool, error) {
+	var cmd *redis.Cmd
+	if _, err := r.pipeline(ctx, "offender_withdraw", func(p redis.Pipeliner) {
+		cmd = p.Eval(ctx, withdrawalDoneSrc, []string{offenderRefundKey(shop, refundID), offenderWithdrawalsKey(shop)},
+			refundID, upTo.UTC().Format(offenderTime))
+	}); err != nil {
+		return false, err
+	}
+	n, err := cmd.Int()
+	if err != nil {
+		return false, fmt.Errorf("store: offender withdrawal done: %w", err)
+	}
+	return n == 1, nil
+}
+
+// PendingOffenderWithdrawals lists a shop's refunds whose case was reopened
+// before before and whose withdrawal is not done yet, oldest first.
+func (r *Redis) PendingOffenderWithdrawals(ctx context.Context, shop string, before time.Time) ([]string, error) {
+	var cmd *redis.StringSliceCmd
+	if _, err := r.pipeline(ctx, "offender_withdraw", func(p redis.Pipeliner) {
+		cmd = p.ZRangeByScore(ctx, offenderWithdrawalsKey(shop), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(before.UnixMilli(), 10)})
+	}); err != nil {
+		return nil, err
+	}
+	return cmd.Val(), nil
 }
 
 // Offenses reads the records of those hashes that were confirmed
@@ -142,8 +380,8 @@ func (r *Redis) Offenses(ctx context.Context, hashes []string) (map[string]offen
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return nil, fmt.Errorf("store: offenses: %w", err)
 		}
-		if len(m) == 0 {
-			continue
+		if m["confirmed_at"] == "" {
+			continue // never confirmed, or every confirmation withdrawn
 		}
 		rec, err := parseOffender(m)
 		if err != nil {

@@ -120,6 +120,22 @@ func offenderRoundTrip(t *testing.T, e *offenderEnv) {
 	if got := e.offenses(t); len(got) != 0 {
 		t.Errorf("Offenses() = %v", got)
 	}
+	// Withdrawn: shop-1's R1 confirmed h-phone only.
+	e.confirm(t, conf("h-phone", offender.KindPhone, "shop-3", "R3", 9))
+	w, err := e.st.WithdrawOffenders(e.ctx, "shop-1", "R1", confirmedBase.Add(time.Hour), nil)
+	if err != nil || w.Withdrawn != 1 {
+		t.Fatalf("WithdrawOffenders = %+v, %v", w, err)
+	}
+	at9 := confirmedBase.Add(9 * time.Minute)
+	got = e.offenses(t, "h-phone", "h-acct")
+	checkRecord(t, got["h-phone"], offender.Record{Kind: "phone", Shop: "shop-3", RefundID: "R3", ConfirmedAt: at9,
+		ByShop: map[string]offender.ShopConfirmation{"shop-3": {RefundID: "R3", ConfirmedAt: at9}}})
+	if _, err := e.st.WithdrawOffenders(e.ctx, "shop-3", "R3", confirmedBase.Add(time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.offenses(t, "h-phone", "h-acct"); len(got) != 1 || got["h-acct"].RefundID != "R2" {
+		t.Errorf("after withdrawing every confirmation of h-phone: %v", got)
+	}
 }
 
 func TestOffendersRoundTrip(t *testing.T) {
@@ -236,7 +252,8 @@ func TestOffendersSincePages(t *testing.T) {
 	}
 }
 
-// Verdicts do not expire, and live outside every shop's slot.
+// Verdicts do not expire, and live outside every shop's slot, but for the
+// index of what one refund confirmed (in its shop's slot).
 func TestOffendersKeysNoTTL(t *testing.T) {
 	e := startOffenders(t)
 	e.confirm(t, conf("0123456789abcdef0123456789abcdef", "address", "shop-{1}", "R1", 0))
@@ -245,7 +262,7 @@ func TestOffendersKeysNoTTL(t *testing.T) {
 		t.Fatal(err)
 	}
 	slices.Sort(keys)
-	if !slices.Equal(keys, []string{"sg:offender:0123456789abcdef0123456789abcdef", "sg:offenders"}) {
+	if !slices.Equal(keys, []string{"sg:offender:0123456789abcdef0123456789abcdef", "sg:offenders", "sg:{shop-%7B1%7D}:ofr:R1"}) {
 		t.Errorf("keys = %v", keys)
 	}
 	for _, k := range keys {
@@ -353,5 +370,15 @@ func TestOffendersCluster(t *testing.T) {
 	slices.Sort(all)
 	if err != nil || !slices.Equal(all, hashes) {
 		t.Errorf("OffendersSince: %d hashes, %v", len(all), err)
+	}
+	// The refund's index and the records are on different nodes.
+	w, err := st.WithdrawOffenders(ctx, "shop-1", "R7", confirmedBase.Add(time.Minute), nil)
+	if err != nil || w.Withdrawn != 1 {
+		t.Fatalf("WithdrawOffenders: %+v, %v", w, err)
+	}
+	if got, err := st.Offenses(ctx, hashes); err != nil || len(got) != len(hashes)-1 {
+		t.Errorf("Offenses after the withdrawal: %d records, %v", len(got), err)
+	} else if _, ok := got[hashes[7]]; ok {
+		t.Errorf("R7's hash still confirmed")
 	}
 }

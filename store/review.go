@@ -14,6 +14,9 @@ package store
 //	                    |legit: cases opened and verdicts given on that day
 //	                    (China time, YYYY-MM-DD)
 //	rvp          set    closed cases whose verdict effects are not done yet
+//	ofr:<refund>, ofw   the known-offender confirmations a refund made and
+//	                    the withdrawals pending (see offenders.go); reopening
+//	                    a fraud case marks them
 //
 // and sg:review-shops (outside any slot), the shops the workflow has seen.
 //
@@ -367,12 +370,17 @@ func (r *Redis) DecideReviewCase(ctx context.Context, shop, refundID, who, verdi
 }
 
 // ReopenReviewCase reopens a closed case with a new deadline, withdrawing
-// its verdict from the counters. Outcomes: ok (Detail: the withdrawn
-// verdict), open (it was not closed), not_opened.
+// its verdict from the counters. A fraud verdict's known-offender
+// confirmations are marked withdrawn up to at (or the verdict's time, if
+// later), and the withdrawal pending: carry it out with WithdrawOffenders,
+// then OffenderWithdrawalDone (PendingOffenderWithdrawals lists those left
+// undone). Outcomes: ok (Detail: the withdrawn verdict), open (it was not
+// closed), not_opened.
 func (r *Redis) ReopenReviewCase(ctx context.Context, shop, refundID, who, note string, at, deadline time.Time) (ReviewResult, error) {
 	pfx, rv, al := reviewKeys(shop, refundID)
-	return r.step(ctx, "review_reopen", reviewReopenScript, []string{rv, al, pfx + "rvp"},
-		refundID, who, fmtReviewTime(at), note, fmtReviewTime(deadline), ttlSeconds(r.cfg.Retention), pfx)
+	return r.step(ctx, "review_reopen", reviewReopenScript,
+		[]string{rv, al, pfx + "rvp", offenderRefundKey(shop, refundID), offenderWithdrawalsKey(shop)},
+		refundID, who, fmtReviewTime(at), note, fmtReviewTime(deadline), ttlSeconds(r.cfg.Retention), pfx, at.UnixMilli())
 }
 
 // SetReviewDeadline moves an open case's deadline. Outcomes: ok, closed,

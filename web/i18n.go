@@ -144,6 +144,7 @@ var dict = map[string][2]string{
 	"action.released":         {"放弃认领", "released"},
 	"action.verdict":          {"结案", "verdict"},
 	"action.reopened":         {"重新打开", "reopened"},
+	"action.offenders":        {"(撤销 %d 个已确认欺诈者标识)", "(%d known-offender identifiers withdrawn)"},
 	"action.deadline":         {"修改截止时间", "moved the deadline"},
 	"buyer.title":             {"买家", "Buyer"},
 	"buyer.refunds":           {"退款", "Refunds"},

@@ -20,6 +20,7 @@ import (
 	"github.com/sellerguard/sellerguard/api"
 	"github.com/sellerguard/sellerguard/browsertest"
 	"github.com/sellerguard/sellerguard/detector"
+	"github.com/sellerguard/sellerguard/offender"
 	"github.com/sellerguard/sellerguard/web"
 )
 
@@ -33,6 +34,13 @@ const (
 
 // site is the daemon's HTTP side over the world: API, workflow and UI.
 func site(t *testing.T) *httptest.Server {
+	t.Helper()
+	ts, _ := siteWorld(t)
+	return ts
+}
+
+// siteWorld is site, with its world.
+func siteWorld(t *testing.T) (*httptest.Server, *browsertest.World) {
 	t.Helper()
 	w := browsertest.NewWorld(t, time.Now())
 	tokens, err := api.NewTokens([]api.Token{
@@ -60,7 +68,7 @@ func site(t *testing.T) *httptest.Server {
 	srv.HandleWeb(ui)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return ts
+	return ts, w
 }
 
 // browser is a client with cookies that does not follow redirects.
@@ -286,6 +294,33 @@ func TestStepsAndAuthorization(t *testing.T) {
 	if code != 200 || strings.Contains(body, "<html") || !strings.Contains(body, `data-refund="R1003"`) || strings.Contains(body, `data-refund="R1001"`) {
 		t.Fatalf("filtered: %d %s", code, body)
 	}
+}
+
+// Reopening a fraud verdict shows in the log how many known-offender
+// identifiers it withdrew.
+func TestReopenShowsWithdrawnOffenders(t *testing.T) {
+	ts, w := siteWorld(t)
+	ann := newBrowser(t, ts)
+	ann.login(tokAnn)
+	ann.do("POST", "/ui/cases/R1002/claim?shop_id=shop-1", url.Values{}, nil)
+	if code, _, _ := ann.do("POST", "/ui/cases/R1002/verdict?shop_id=shop-1", url.Values{"verdict": {"fraud"}, "note": {"单号被重复使用"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("verdict: %d", code)
+	}
+	// This workflow has no offender book: confirm as its effects would.
+	at := time.Now().Add(-time.Minute)
+	if err := w.Store.ConfirmOffenders(context.Background(), []offender.Confirmation{
+		{Hash: "h-account", Kind: offender.KindAccount, Shop: "shop-1", RefundID: "R1002", ConfirmedAt: at},
+		{Hash: "h-phone", Kind: offender.KindPhone, Shop: "shop-1", RefundID: "R1002", ConfirmedAt: at},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := ann.do("POST", "/ui/cases/R1002/reopen?shop_id=shop-1", url.Values{"note": {"买家提供了视频"}}, nil); code != http.StatusSeeOther {
+		t.Fatalf("reopen: %d", code)
+	}
+	_, body := ann.get("/ui/cases/R1002")
+	mustContain(t, "reopened case", body, "重新打开", "撤销 2 个已确认欺诈者标识")
+	_, body = ann.get("/ui/cases/R1002?lang=en")
+	mustContain(t, "reopened case (en)", body, "2 known-offender identifiers withdrawn")
 }
 
 // Every word key a template uses has both languages.

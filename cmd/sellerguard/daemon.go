@@ -142,7 +142,7 @@ func newDaemon(ctx context.Context, o options) (*daemon, error) {
 	}
 	srv := api.New(st, tokens, checks, reg, reg, o.log)
 	srv.HandleOffenders(d.offenders)
-	d.review = api.NewReview(st, st, d.offenders, decisions, api.ReviewConfig{}, reg, o.log)
+	d.review = api.NewReview(st, st, d.offenders, decisions, api.ReviewConfig{Reassess: d.processor}, reg, o.log)
 	d.tokens = tokens
 	srv.HandleReview(d.review)
 	srv.HandleOpenAPI()
