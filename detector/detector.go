@@ -11,8 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -99,7 +101,15 @@ type Config struct {
 	Offenders Offenders
 	// Holds counts automatic holds for the guardrails; nil: no guardrails.
 	Holds Holds
+	// Workers is how many groups of shops one batch is split into and
+	// processed at once (0: DefaultWorkers). Shops share no facts, so the
+	// groups are independent; running them together keeps Redis busy while
+	// Go assesses.
+	Workers int
 }
+
+// DefaultWorkers is Config.Workers when it is zero.
+const DefaultWorkers = 4
 
 // Holds counts the refunds held automatically, for the guardrails.
 type Holds interface {
@@ -132,6 +142,9 @@ func (c Config) Validate() error {
 	if len(c.Topics) == 0 {
 		return errors.New("detector: topics: at least one input topic is required")
 	}
+	if c.Workers < 0 {
+		return fmt.Errorf("detector: workers: must not be negative, got %d", c.Workers)
+	}
 	for t, k := range c.Topics {
 		if t == "" || !slices.Contains(event.Kinds, k) {
 			return fmt.Errorf("detector: topics: %q → %q is not a topic and an event kind", t, k)
@@ -155,6 +168,7 @@ type Processor struct {
 	deadLetters Publisher
 	offenders   Offenders
 	holds       Holds
+	workers     int
 	log         *slog.Logger
 	m           metrics
 }
@@ -169,7 +183,8 @@ func New(cfg Config, facts Facts, assessments Assessments, decisions, deadLetter
 		cfg.Clock = time.Now
 	}
 	p := &Processor{topics: cfg.Topics, clock: cfg.Clock, facts: facts, assessments: assessments,
-		decisions: decisions, deadLetters: deadLetters, offenders: cfg.Offenders, holds: cfg.Holds, log: log, m: newMetrics(reg)}
+		decisions: decisions, deadLetters: deadLetters, offenders: cfg.Offenders, holds: cfg.Holds,
+		workers: cmp.Or(cfg.Workers, DefaultWorkers), log: log, m: newMetrics(reg)}
 	p.SetRules(cfg.Rules)
 	return p, nil
 }
@@ -225,9 +240,59 @@ func (p *Processor) Ingest(ctx context.Context, events []event.Event) error {
 	return p.handle(ctx, events, make([]time.Time, len(events)))
 }
 
-// handle runs valid events through facts and assessments; arrived[i] is when
-// events[i] reached its topic (zero when unknown).
+// handle runs valid events through facts and assessments, split by shop into
+// up to workers groups processed at once; arrived[i] is when events[i]
+// reached its topic (zero when unknown).
 func (p *Processor) handle(ctx context.Context, events []event.Event, arrived []time.Time) error {
+	groups := splitByShop(events, arrived, p.workers)
+	if len(groups) <= 1 {
+		return p.handleShops(ctx, events, arrived)
+	}
+	errs := make([]error, len(groups))
+	var wg sync.WaitGroup
+	for i, g := range groups {
+		wg.Go(func() { errs[i] = p.handleShops(ctx, g.events, g.arrived) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// shopGroup is the events of some shops, in batch order.
+type shopGroup struct {
+	events  []event.Event
+	arrived []time.Time
+}
+
+// splitByShop deals the shops of a batch into at most n groups of about
+// equal events, the busiest shop first, each into the lightest group.
+func splitByShop(events []event.Event, arrived []time.Time, n int) []shopGroup {
+	count := map[string]int{}
+	for _, ev := range events {
+		count[ev.Head().ShopID]++
+	}
+	if n <= 1 || len(count) <= 1 {
+		return nil
+	}
+	shops := slices.Collect(maps.Keys(count))
+	slices.SortFunc(shops, func(a, b string) int { return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(a, b)) })
+	groups := make([]shopGroup, min(n, len(shops)))
+	load := make([]int, len(groups))
+	of := make(map[string]int, len(shops))
+	for _, s := range shops {
+		g := slices.Index(load, slices.Min(load))
+		of[s] = g
+		load[g] += count[s]
+	}
+	for i, ev := range events {
+		g := &groups[of[ev.Head().ShopID]]
+		g.events = append(g.events, ev)
+		g.arrived = append(g.arrived, arrived[i])
+	}
+	return groups
+}
+
+// handleShops is handle for one group of shops.
+func (p *Processor) handleShops(ctx context.Context, events []event.Event, arrived []time.Time) error {
 	if len(events) == 0 {
 		return nil
 	}

@@ -73,6 +73,12 @@ func newPipeline(t testing.TB) pipeline {
 // newPipelineOn runs against the given Redis: one address, or a cluster's.
 func newPipelineOn(t testing.TB, addrs []string) pipeline {
 	t.Helper()
+	return newPipelineWorkers(t, addrs, 0)
+}
+
+// newPipelineWorkers is newPipelineOn with Config.Workers set.
+func newPipelineWorkers(t testing.TB, addrs []string, workers int) pipeline {
+	t.Helper()
 	cfg := store.DefaultConfig()
 	cfg.Addrs = addrs
 	st, err := store.New(context.Background(), cfg, prometheus.NewRegistry())
@@ -82,7 +88,7 @@ func newPipelineOn(t testing.TB, addrs []string) pipeline {
 	t.Cleanup(func() { st.Close() })
 	pl := pipeline{addr: cfg.Addrs[0], store: st, decisions: &recorder{}, dead: &recorder{}}
 	clock := func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
-	pl.p, err = detector.New(detector.Config{Topics: topics, Rules: rules.DefaultSet(), Clock: clock, Holds: st},
+	pl.p, err = detector.New(detector.Config{Topics: topics, Rules: rules.DefaultSet(), Clock: clock, Holds: st, Workers: workers},
 		st, st, pl.decisions, pl.dead, prometheus.NewRegistry(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -80,12 +80,12 @@ func TestSimulatedTrafficMatchesLabels(t *testing.T) {
 	t.Logf("honest %d (%d to review), caught %v", honest, reviewed, hits)
 }
 
-// Shuffled, duplicated and re-batched, the simulated world ends in the same
-// assessments.
+// Shuffled, duplicated, re-batched and with its shops processed at once, the
+// simulated world ends in the same assessments.
 func TestSimulatedTrafficOrderIndependent(t *testing.T) {
 	raws, labels := simulate(t, 7, 120)
-	run := func(in []event.Raw, batch int) map[string]string {
-		pl := newPipeline(t)
+	run := func(in []event.Raw, batch, workers int) map[string]string {
+		pl := newPipelineWorkers(t, []string{redistest.Start(t)}, workers)
 		pl.p.SetRules(simRules(t))
 		for i := 0; i < len(in); i += batch {
 			pl.feed(t, in[i:min(i+batch, len(in))])
@@ -98,7 +98,7 @@ func TestSimulatedTrafficOrderIndependent(t *testing.T) {
 		}
 		return out
 	}
-	want := run(raws, 50)
+	want := run(raws, 50, 1)
 	rng := rand.New(rand.NewPCG(3, 5))
 	in := slices.Clone(raws)
 	for _, m := range raws {
@@ -107,7 +107,7 @@ func TestSimulatedTrafficOrderIndependent(t *testing.T) {
 		}
 	}
 	rng.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
-	got := run(in, 37)
+	got := run(in, 37, 2) // the two shops' events at once
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("%s: shuffled %s\n in order %s", id, got[id], w)
