@@ -54,7 +54,11 @@ func (e *Invalid) Error() string {
 }
 
 // Decode parses and validates one event of the given kind.
-func Decode(kind Kind, data []byte) (Event, error) {
+func Decode(kind Kind, data []byte) (Event, error) { return decode(kind, data, boundArrays) }
+
+// decode is Decode with the step that cuts arrays short (boundArrays) given,
+// so tests can compare it with a decoder that does not.
+func decode(kind Kind, data []byte, arrays func(Kind, []byte) []byte) (Event, error) {
 	if len(data) > MaxBytes {
 		return nil, &Invalid{Reason: ReasonTooLarge, Detail: fmt.Sprintf("%d bytes > %d", len(data), MaxBytes)}
 	}
@@ -76,7 +80,7 @@ func Decode(kind Kind, data []byte) (Event, error) {
 	default:
 		return nil, &Invalid{Reason: ReasonUnknownKind, Detail: string(kind)}
 	}
-	if err := unmarshal(data, ev); err != nil {
+	if err := unmarshal(kind, data, ev, arrays); err != nil {
 		return nil, err
 	}
 	v := validator{}
@@ -96,7 +100,7 @@ func Decode(kind Kind, data []byte) (Event, error) {
 	return ev, nil
 }
 
-func unmarshal(data []byte, into any) error {
+func unmarshal(kind Kind, data []byte, into any, arrays func(Kind, []byte) []byte) error {
 	trimmed := bytes.Trim(data, " \t\r\n") // JSON's whitespace, no other
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return &Invalid{Reason: ReasonBadJSON, Detail: "not a JSON object"}
@@ -106,7 +110,9 @@ func unmarshal(data []byte, into any) error {
 	if key := foldedKey(trimmed); key != "" {
 		return &Invalid{Reason: ReasonAmbiguous, Field: key, Detail: "differs from a contract field only in letter case"}
 	}
-	if err := json.Unmarshal(trimmed, into); err != nil {
+	// Arrays cut to the element that decides the outcome (arrays.go), so
+	// that memory stays proportional to the message.
+	if err := json.Unmarshal(arrays(kind, trimmed), into); err != nil {
 		var te *json.UnmarshalTypeError
 		var pe *time.ParseError
 		switch {
@@ -213,12 +219,45 @@ func (v *validator) meta(m *Meta) {
 	}
 }
 
+// Array elements are checked without their names (field[i].sku_id), which
+// are built only for the element that fails: an array can be long, and each
+// name costs an allocation.
+
 func (v *validator) itemRefs(field string, refs []ItemRef) {
-	for i, r := range refs {
-		f := fmt.Sprintf("%s[%d]", field, i)
-		v.str(f+".sku_id", r.SKUID, 1, 0)
-		v.quantity(f+".quantity", r.Quantity)
+	for i := range refs {
+		if v.err != nil {
+			return
+		}
+		if probe := (validator{}); probe.itemRef("", &refs[i]) != nil {
+			v.itemRef(fmt.Sprintf("%s[%d]", field, i), &refs[i])
+		}
 	}
+}
+
+func (v *validator) itemRef(f string, r *ItemRef) *Invalid {
+	v.str(f+".sku_id", r.SKUID, 1, 0)
+	v.quantity(f+".quantity", r.Quantity)
+	return v.err
+}
+
+func (v *validator) items(items []Item) {
+	for i := range items {
+		if v.err != nil {
+			return
+		}
+		if probe := (validator{}); probe.item("", &items[i]) != nil {
+			v.item(fmt.Sprintf("items[%d]", i), &items[i])
+		}
+	}
+}
+
+func (v *validator) item(f string, it *Item) *Invalid {
+	v.str(f+".sku_id", it.SKUID, 1, 0)
+	v.str(f+".product_id", it.ProductID, 1, 0)
+	v.quantity(f+".quantity", it.Quantity)
+	v.nonNeg(f+".unit_price_minor", it.UnitPriceMinor)
+	v.nonNeg(f+".unit_weight_g", it.UnitWeightG)
+	return v.err
 }
 
 func (v *validator) order(o *Order) {
@@ -230,14 +269,7 @@ func (v *validator) order(o *Order) {
 	if len(o.Items) == 0 {
 		v.fail(ReasonMissing, "items", "at least one item is required")
 	}
-	for i, it := range o.Items {
-		f := fmt.Sprintf("items[%d]", i)
-		v.str(f+".sku_id", it.SKUID, 1, 0)
-		v.str(f+".product_id", it.ProductID, 1, 0)
-		v.quantity(f+".quantity", it.Quantity)
-		v.nonNeg(f+".unit_price_minor", it.UnitPriceMinor)
-		v.nonNeg(f+".unit_weight_g", it.UnitWeightG)
-	}
+	v.items(o.Items)
 	v.amount("amount_minor", o.AmountMinor)
 	v.str("currency", o.Currency, 0, 8)
 	v.required("receiver", o.Receiver != nil)

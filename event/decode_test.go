@@ -1444,6 +1444,82 @@ func TestDecodeSizeLimit(t *testing.T) {
 	}
 }
 
+// The contract bounds no array's length. Decode reads an array only up to
+// the element that decides the outcome (which keeps its memory in
+// proportion: TestDecodeWorstCaseMemory), so a long valid array decodes
+// whole, and a wrong element is reported with the reason and field the whole
+// message gives, wherever it is and whatever else is wrong.
+func TestDecodeLongArrays(t *testing.T) {
+	const n = 5000
+	O, R, T := kinds[0], kinds[1], kinds[2]
+	for _, a := range []struct {
+		k     kindInfo
+		path  jpath
+		other jpath  // an integer field outside the array
+		first string // with a wrong type in both, the one first in the document (mutate sorts keys)
+		items func(event.Event) int
+	}{
+		{O, P("items"), P("amount_minor"), "amount_minor", func(ev event.Event) int { return len(ev.(*event.Order).Items) }},
+		{R, P("items"), P("amount_minor"), "amount_minor", func(ev event.Event) int { return len(ev.(*event.Refund).Items) }},
+		{T, P("inspection", "items_received"), P("weight_g"), "inspection.items_received", func(ev event.Event) int { return len(ev.(*event.Return).Inspection.ItemsReceived) }},
+	} {
+		full := fullDoc(t, a.k)
+		first := parentOf(t, parseDoc(t, full), a.path.with(0)).([]any)[0]
+		// long is the document with an array of n copies of its first
+		// element, with the given elements replaced.
+		long := func(set ...any) []byte {
+			elems := make([]any, n)
+			for i := range elems {
+				elems[i] = first
+			}
+			for i := 0; i < len(set); i += 2 {
+				elems[set[i].(int)] = set[i+1]
+			}
+			return mutate(t, full, a.path, elems)
+		}
+		f := a.path.String()
+		at := func(i int, sub string) string { return fmt.Sprintf("%s[%d].%s", f, i, sub) }
+		withQuantity := func(q string) map[string]any {
+			e := maps.Clone(first.(map[string]any))
+			e["quantity"] = num(q)
+			return e
+		}
+		cs := []tcase{{name: "valid", data: long(), check: func(t *testing.T, ev event.Event) { eq(t, "elements", a.items(ev), n) }}}
+		for _, i := range []int{0, n / 2, n - 1} {
+			for name, v := range map[string]any{"number": num("1"), "string": "x", "bool": true, "array": []any{}} {
+				cs = append(cs, tcase{name: fmt.Sprintf("%s_at_%d", name, i), data: long(i, v), reason: event.ReasonWrongType, field: f})
+			}
+			cs = append(cs,
+				tcase{name: fmt.Sprintf("quantity_string_at_%d", i), data: long(i, obj("sku_id", "S", "quantity", "1")), reason: event.ReasonWrongType, field: at(i, "quantity")},
+				tcase{name: fmt.Sprintf("null_at_%d", i), data: long(i, nil), reason: event.ReasonMissing, field: at(i, "sku_id")},
+				tcase{name: fmt.Sprintf("empty_object_at_%d", i), data: long(i, obj()), reason: event.ReasonMissing, field: at(i, "sku_id")},
+				tcase{name: fmt.Sprintf("quantity_0_at_%d", i), data: long(i, withQuantity("0")), reason: event.ReasonMissing, field: at(i, "quantity")},
+				tcase{name: fmt.Sprintf("quantity_-1_at_%d", i), data: long(i, withQuantity("-1")), reason: event.ReasonNegative, field: at(i, "quantity")},
+			)
+		}
+		cs = append(cs,
+			// A type error anywhere comes before the validator's findings.
+			tcase{name: "invalid_first_wrong_type_last", data: long(10, obj(), n-1, num("1")), reason: event.ReasonWrongType, field: f},
+			// The first type error in the document is the one reported.
+			tcase{name: "two_wrong_types", data: long(n/2, obj("quantity", "1"), n-1, true), reason: event.ReasonWrongType, field: at(n/2, "quantity")},
+			tcase{name: "wrong_type_outside_too", data: patch(t, long(n/2, true), a.other, "x"), reason: event.ReasonWrongType, field: a.first},
+			// A time that does not parse stops decoding: it is reported
+			// whatever the array holds, before or after it.
+			tcase{name: "bad_time_after_wrong_type", data: patch(t, long(n/2, num("1")), P("occurred_at"), "yesterday"), reason: event.ReasonBadTime},
+			// The validator checks the fields before the array first.
+			tcase{name: "bad_enum_before_invalid_element", data: patch(t, long(n/2, obj()), P("status"), "bogus"), reason: event.ReasonBadEnum, field: "status"},
+			tcase{name: "invalid_element_before_later_ones", data: long(n/2, obj(), n-1, nil), reason: event.ReasonMissing, field: at(n/2, "sku_id")},
+		)
+		for _, c := range cs {
+			c.k = a.k
+			t.Run(string(a.k.kind)+"/"+c.name, func(t *testing.T) {
+				t.Parallel()
+				runCase(t, c)
+			})
+		}
+	}
+}
+
 func TestDecodeKindMismatch(t *testing.T) {
 	order := exampleLines(t, "orders")[0]
 	_, err := event.Decode(event.Kind("orders"), order)

@@ -1,7 +1,6 @@
 package event
 
 import (
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,37 +26,27 @@ func foldedKey(data []byte) string {
 		if data[i] != '"' {
 			continue
 		}
-		start, plain := i+1, true
-		j := start
-		for ; j < len(data) && data[j] != '"'; j++ {
-			c := data[j]
-			if c == '\\' {
-				j++ // the escaped byte cannot end the string
-				plain = false
-			} else if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-				plain = false
-			}
+		end, ok := stringEnd(data, i)
+		if !ok {
+			return "" // unterminated: no key follows
 		}
-		i = j // past the string, key or value
-		if plain {
-			continue
-		}
-		k := j + 1
-		for k < len(data) && (data[k] == ' ' || data[k] == '\t' || data[k] == '\n' || data[k] == '\r') {
-			k++
-		}
-		if k >= len(data) || data[k] != ':' {
+		start := i + 1
+		i = end - 1 // the closing quote
+		if k := ws(data, end); k >= len(data) || data[k] != ':' {
 			continue // a value, not a key
 		}
-		key := string(data[start:j])
-		if strings.IndexByte(key, '\\') >= 0 {
-			if err := json.Unmarshal(data[start-1:j+1], &key); err != nil {
-				continue // broken escapes: the decoder will say so
-			}
-		}
-		if !utf8.ValidString(key) {
+		if plainKey(data[start:i]) {
 			continue
 		}
+		var buf [64]byte
+		raw, ok := unquoteKey(buf[:0], data[start:i])
+		if !ok {
+			continue // broken escapes: the decoder will say so
+		}
+		if !utf8.Valid(raw) {
+			continue
+		}
+		key := string(raw)
 		for _, f := range fieldNames {
 			if key != f && strings.EqualFold(key, f) {
 				return key
@@ -65,4 +54,15 @@ func foldedKey(data []byte) string {
 		}
 	}
 	return ""
+}
+
+// plainKey says whether a key is lower-case ASCII letters, digits and
+// underscores only.
+func plainKey(k []byte) bool {
+	for _, c := range k {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
