@@ -52,7 +52,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		fetchErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "fetch_errors_total",
-			Help: "Fetches from Kafka that failed for a reason other than shutdown.",
+			Help: "Fetches from Kafka, and joins of the consumer group, that failed for a reason other than shutdown.",
 		}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "consumer_lag",
