@@ -36,6 +36,9 @@ type Facts interface {
 	Apply(ctx context.Context, events []event.Event) ([]Applied, error)
 	// Load reads the case of each refund, with the input version it was read at.
 	Load(ctx context.Context, refs []Ref) ([]Loaded, error)
+	// Touch moves the input version of each stored refund on, as an event
+	// touching it would.
+	Touch(ctx context.Context, refs []Ref) error
 }
 
 // Applied is what one event touched.
@@ -314,8 +317,14 @@ func (p *Processor) handleShops(ctx context.Context, events []event.Event, arriv
 }
 
 // Reassess assesses refunds again without new events (a reviewer's
-// allowance changed what applies to them), saving and publishing changes.
+// allowance or verdict changed what applies to them), saving and publishing
+// changes. Their input versions move on first: a pass of the stream that
+// read them before the change then saves nothing (Stale), so it cannot
+// overwrite this one.
 func (p *Processor) Reassess(ctx context.Context, refs []Ref) error {
+	if err := p.facts.Touch(ctx, refs); err != nil {
+		return fmt.Errorf("detector: touch refunds: %w", err)
+	}
 	causes := make(map[Ref][]string, len(refs))
 	for _, r := range refs {
 		causes[r] = []string{}

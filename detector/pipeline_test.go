@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/sellerguard/sellerguard/detector"
 	"github.com/sellerguard/sellerguard/event"
@@ -314,5 +315,48 @@ func TestInvalidEventsGoToDeadLetters(t *testing.T) {
 	// The valid events of the same batch were processed.
 	if a := pl.assessment(t, "shop-1", "R1002"); a.Decision != rules.Block {
 		t.Errorf("R1002 %s", a.Decision)
+	}
+}
+
+// A re-assessment (after an allowance or a verdict) fences off any pass that
+// read the refund before it: that pass's assessment, computed without the
+// change, is not saved over the new one.
+func TestReassessFencesEarlierReads(t *testing.T) {
+	pl := newPipeline(t)
+	pl.feed(t, examples(t))
+	ctx := context.Background()
+	ref := detector.Ref{Shop: "shop-1", RefundID: "R1002"}
+	save := func(l detector.Loaded) detector.Outcome {
+		t.Helper()
+		a := rules.DefaultSet().Assess(l.Case, time.Now())
+		saved, err := pl.store.Save(ctx, []detector.Pending{{Ref: ref, Version: l.Version, Assessment: a, JSON: []byte(`{}`), Signature: "a pass of the stream"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return saved[0].Outcome
+	}
+	load := func() detector.Loaded {
+		t.Helper()
+		l, err := pl.store.Load(ctx, []detector.Ref{ref})
+		if err != nil || !l[0].Found {
+			t.Fatalf("load %v: %v", ref, err)
+		}
+		return l[0]
+	}
+	before := load()
+	if err := pl.p.Reassess(ctx, []detector.Ref{ref}); err != nil {
+		t.Fatal(err)
+	}
+	if got := save(before); got != detector.Stale {
+		t.Errorf("a pass that read before the re-assessment saved: outcome %v, want Stale", got)
+	}
+	if got := save(load()); got == detector.Stale {
+		t.Error("a pass that read after the re-assessment was refused")
+	}
+	if err := pl.store.Touch(ctx, []detector.Ref{{Shop: "shop-1", RefundID: "R404"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := redis.NewClient(&redis.Options{Addr: pl.addr}).Exists(ctx, "sg:{shop-1}:r:R404").Result(); err != nil || n != 0 {
+		t.Errorf("touching an unknown refund made its key (%d, %v)", n, err)
 	}
 }

@@ -249,6 +249,30 @@ func (r *Redis) Apply(ctx context.Context, events []event.Event) ([]detector.App
 	return out, nil
 }
 
+// touchSrc moves a stored refund's input version on, as the apply script's
+// touch does; a refund not stored is left alone, so no key is made without
+// its TTL. KEYS[1] refund hash.
+const touchSrc = `
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('HINCRBY', KEYS[1], 'iv', 1)
+end
+return 0
+`
+
+// Touch moves each stored refund's input version on (detector.Facts), so an
+// assessment computed from what was read before cannot be saved.
+func (r *Redis) Touch(ctx context.Context, refs []detector.Ref) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	_, err := r.pipeline(ctx, "touch", func(p redis.Pipeliner) {
+		for _, ref := range refs {
+			p.Eval(ctx, touchSrc, []string{prefix(ref.Shop) + "r:" + ref.RefundID})
+		}
+	})
+	return err
+}
+
 // unix is a time as the scripts compare it: seconds, with the fraction.
 func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
