@@ -30,8 +30,10 @@ package api
 // Review.Run retries one left undone). After a confirmation and after a
 // withdrawal the shop's open refunds linked to the case (same buyer,
 // accounts linked by address or phone, same sender or waybill) are assessed
-// again at once, at most ReviewConfig.ReassessCap of them; other shops'
-// refunds that match the hashes pick the change up on their next event.
+// again at once, at most ReviewConfig.ReassessCap of them; a withdrawal also
+// reaches every refund, of any shop, that the withdrawn hashes flagged.
+// Other shops' refunds that a confirmation matches pick it up on their next
+// event.
 
 import (
 	"cmp"
@@ -1070,6 +1072,22 @@ func (rv *Review) withdraw(ctx context.Context, shop, refundID string) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("withdraw offenders: %w", err)
 	}
+	// First the refunds, of any shop, that the withdrawn hashes flagged.
+	hits := make([]detector.Ref, 0, len(w.Hits)+len(affected))
+	seen := map[detector.Ref]bool{{Shop: shop, RefundID: refundID}: true}
+	for _, h := range w.Hits {
+		if ref := (detector.Ref{Shop: h.Shop, RefundID: h.RefundID}); !seen[ref] {
+			seen[ref] = true
+			hits = append(hits, ref)
+		}
+	}
+	for _, ref := range affected {
+		if !seen[ref] {
+			seen[ref] = true
+			hits = append(hits, ref)
+		}
+	}
+	affected = hits
 	if err := rv.reassess(ctx, causeWithdraw, shop, refundID, affected); err != nil {
 		return w.Withdrawn, err
 	}

@@ -111,7 +111,12 @@ func newOffenderWorld(t *testing.T, reassessCap int) *offenderWorld {
 // serves it; nil when it has none.
 func (x *offenderWorld) knownOffender(t *testing.T, refundID string) map[string]any {
 	t.Helper()
-	out := x.must(t, 200, "GET", "/v1/refunds/"+refundID, rvAnn, nil)
+	return x.knownOffenderAs(t, rvAnn, refundID)
+}
+
+func (x *offenderWorld) knownOffenderAs(t *testing.T, token, path string) map[string]any {
+	t.Helper()
+	out := x.must(t, 200, "GET", "/v1/refunds/"+path, token, nil)
 	for _, r := range out["reasons"].([]any) {
 		if r := r.(map[string]any); r["rule"] == rules.KnownOffender {
 			return r
@@ -327,5 +332,39 @@ func TestAffectedRefunds(t *testing.T) {
 				t.Errorf("affected %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// Another shop's refund that a confirmation flagged (on its next event) loses
+// known_offender as soon as the confirming case is reopened: the withdrawal
+// reaches every refund a lookup matched to the withdrawn hashes.
+func TestReviewWithdrawalReachesOtherShops(t *testing.T) {
+	x := newOffenderWorld(t, 0)
+	ctx := context.Background()
+	day := worldNow.Add(-24 * time.Hour).Truncate(time.Second)
+	elsewhere := func(status string, at time.Time) {
+		t.Helper()
+		if err := x.proc.Ingest(ctx, []event.Event{&event.Refund{
+			Meta:     event.Meta{EventID: "ev-other-" + status, ShopID: "shop-2", OccurredAt: at, SchemaVersion: 1},
+			RefundID: "R2001", OrderID: "T2001", BuyerID: "tb_alice", RefundKind: "refund_only", Reason: "no_reason",
+			Status: status, RequestedAt: day, AmountMinor: 12900, Description: "不想要了"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const other = "R2001?shop_id=shop-2"
+	elsewhere("requested", day)
+	x.setNow(worldNow.Add(30 * time.Minute))
+	x.fraud(t, browsertest.RefundFirstUse)
+	if r := x.knownOffenderAs(t, rvAdmin, other); r != nil {
+		t.Fatalf("another shop's refund re-assessed by the confirmation: %v (it waits for its next event)", r)
+	}
+	elsewhere("agreed", day.Add(time.Hour))
+	if r := x.knownOffenderAs(t, rvAdmin, other); r == nil {
+		t.Fatal("another shop's refund of the confirmed account is not a known offender on its next event")
+	}
+	x.setNow(worldNow.Add(time.Hour))
+	x.must(t, 200, "POST", "/v1/cases/"+browsertest.RefundFirstUse+"/reopen", rvAnn, map[string]any{"note": "买家提供了寄件视频"})
+	if r := x.knownOffenderAs(t, rvAdmin, other); r != nil {
+		t.Errorf("another shop's refund still a known offender after the reopen: %v", r)
 	}
 }

@@ -134,8 +134,8 @@ type HoldResult struct {
 	Held     int64  // refunds held under that scope this hour
 }
 
-// Offenders finds earlier confirmed frauds matching cases, with at most one
-// round trip for the whole batch. cases[i] belongs to shops[i].
+// Offenders finds earlier confirmed frauds matching cases, with a constant
+// number of round trips for the whole batch. cases[i] belongs to shops[i].
 type Offenders interface {
 	LookupAll(ctx context.Context, shops []string, cases []rules.Case) ([][]rules.Offense, error)
 }

@@ -43,6 +43,14 @@ type Store interface {
 	// later. The times are the store's own clock of recording, not
 	// confirmation times, so a confirmation dated in the past is not missed.
 	OffendersSince(ctx context.Context, after time.Time) ([]string, time.Time, error)
+	// RecordHits remembers which refunds matched which hashes, so that a
+	// withdrawal finds them again in every shop.
+	RecordHits(ctx context.Context, hits []Hit) error
+}
+
+// Hit is a refund, of any shop, that a lookup matched to a confirmed hash.
+type Hit struct {
+	Hash, Shop, RefundID string
 }
 
 // Confirmation is one identifier hash a reviewer confirmed as fraud.
@@ -74,6 +82,9 @@ type Writer interface {
 type Withdrawal struct {
 	Withdrawn int       // hashes whose confirmation by the refund was withdrawn now
 	UpTo      time.Time // confirmations dated up to this are void; zero when no time was known
+	// Hits are the refunds of every shop that lookups matched to the
+	// withdrawn hashes: those whose known_offender may go with it.
+	Hits []Hit
 }
 
 // RefreshOverlap is how far back of the last mark Refresh reads again, to
@@ -219,8 +230,9 @@ func (b *Book) Lookup(ctx context.Context, shop string, c rules.Case) ([]rules.O
 }
 
 // LookupAll is Lookup for a batch of cases (cases[i] is a case of shops[i])
-// with at most one Store call for the whole batch, so a detector batch costs
-// a constant number of round trips. The result is parallel to cases.
+// with at most two Store calls for the whole batch (the lookup, and when
+// something matched, RecordHits), so a detector batch costs a constant
+// number of round trips. The result is parallel to cases.
 //
 // An offense carries the kind that matched and when it was confirmed. When
 // the shop itself confirmed it, SameShop is set and RefundID names the
@@ -259,6 +271,7 @@ func (b *Book) LookupAll(ctx context.Context, shops []string, cases []rules.Case
 	if err != nil {
 		return nil, fmt.Errorf("offender: lookup: %w", err)
 	}
+	var hits []Hit
 	for i, ps := range probes {
 		for _, p := range ps {
 			rec, ok := recs[p.hash]
@@ -269,11 +282,17 @@ func (b *Book) LookupAll(ctx context.Context, shops []string, cases []rules.Case
 			b.lookups.WithLabelValues(resultConfirmed).Inc()
 			if o, ok := offense(rec, p.kind, shops[i], cases[i]); ok {
 				out[i] = append(out[i], o)
+				hits = append(hits, Hit{Hash: p.hash, Shop: shops[i], RefundID: cases[i].Refund.RefundID})
 			}
 		}
 		slices.SortFunc(out[i], func(a, b rules.Offense) int {
 			return cmp.Or(cmp.Compare(a.Kind, b.Kind), a.ConfirmedAt.Compare(b.ConfirmedAt), cmp.Compare(a.RefundID, b.RefundID))
 		})
+	}
+	if len(hits) > 0 {
+		if err := b.store.RecordHits(ctx, hits); err != nil {
+			return nil, fmt.Errorf("offender: lookup: record hits: %w", err)
+		}
 	}
 	return out, nil
 }

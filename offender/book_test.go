@@ -28,6 +28,7 @@ type fakeStore struct {
 	failNext error
 
 	withdrawals []withdrawCall
+	hits        []offender.Hit
 }
 
 type fed struct {
@@ -77,6 +78,16 @@ func (s *fakeStore) OffendersSince(_ context.Context, after time.Time) ([]string
 		}
 	}
 	return out, mark, nil
+}
+
+func (s *fakeStore) RecordHits(_ context.Context, hits []offender.Hit) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.fail(); err != nil {
+		return err
+	}
+	s.hits = append(s.hits, hits...)
+	return nil
 }
 
 func (s *fakeStore) ConfirmOffenders(_ context.Context, cs []offender.Confirmation) error {
@@ -290,7 +301,7 @@ func TestLookupSameShop(t *testing.T) {
 	}
 }
 
-// A whole batch costs at most one store call.
+// A whole batch costs one lookup, and one call to record what matched.
 func TestLookupAllOneCall(t *testing.T) {
 	x := newFixture(t)
 	x.seed(id("account", "tb_b"), "shop-1", "R-old", day1)
@@ -312,6 +323,11 @@ func TestLookupAllOneCall(t *testing.T) {
 	if len(got) != 4 || len(got[0]) != 0 || len(got[1]) != 1 || !got[1][0].SameShop || len(got[2]) != 0 ||
 		len(got[3]) != 1 || got[3][0].SameShop {
 		t.Errorf("LookupAll = %+v", got)
+	}
+	wantHits := []offender.Hit{{Hash: x.book.Hash(id("account", "tb_b")), Shop: "shop-1", RefundID: cases[1].Refund.RefundID},
+		{Hash: x.book.Hash(id("account", "tb_d")), Shop: "shop-1", RefundID: cases[3].Refund.RefundID}}
+	if !slices.Equal(x.st.hits, wantHits) {
+		t.Errorf("recorded hits %+v, want %+v", x.st.hits, wantHits)
 	}
 	if _, err := x.book.LookupAll(x.ctx, shops[:1], cases); err == nil {
 		t.Error("mismatched slices accepted")

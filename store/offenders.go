@@ -13,6 +13,9 @@ package store
 //	                            confirmed_at, the earliest by any shop, and
 //	                            s:<shop> = "<confirmed_at>|<refund>", each
 //	                            confirming shop's own earliest
+//	sg:offhit:<hash>    set     ["shop","refund"] of every refund a lookup
+//	                            matched to the hash (retention TTL): whom a
+//	                            withdrawal assesses again, in every shop
 //	sg:offenders        zset    every hash, scored by when Redis first recorded
 //	                            it (unix ms, Redis's clock): the feed that keeps
 //	                            each process's bloom filter current
@@ -49,6 +52,7 @@ package store
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -312,21 +316,52 @@ func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, up
 		return out, nil
 	}
 	cmds := make([]*redis.Cmd, len(targets))
+	hits := make([]*redis.StringSliceCmd, len(targets))
 	if _, err := r.pipeline(ctx, "offender_withdraw", func(p redis.Pipeliner) {
 		for i, t := range targets {
 			cmds[i] = p.Eval(ctx, withdrawOffenderSrc, []string{offenderKey(t.hash)}, shop, refundID, w, t.fence)
+			hits[i] = p.SMembers(ctx, offenderHitsKey(t.hash))
 		}
 	}); err != nil {
 		return offender.Withdrawal{}, err
 	}
-	for _, c := range cmds {
+	for i, c := range cmds {
 		n, err := c.Int()
 		if err != nil {
 			return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: %w", err)
 		}
 		out.Withdrawn += n
+		for _, m := range hits[i].Val() {
+			var ref [2]string
+			if err := json.Unmarshal([]byte(m), &ref); err != nil {
+				return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: hit %q: %w", m, err)
+			}
+			out.Hits = append(out.Hits, offender.Hit{Hash: targets[i].hash, Shop: ref[0], RefundID: ref[1]})
+		}
 	}
 	return out, nil
+}
+
+// offenderHitsKey lists the refunds, of every shop, that lookups matched to
+// a hash: ["shop","refund"] members, kept for the retention window from the
+// last match.
+func offenderHitsKey(hash string) string { return "sg:offhit:" + hash }
+
+// RecordHits remembers which refunds matched which hashes (offender.Store),
+// so that withdrawing a hash's confirmation assesses them again in every
+// shop. Only matches are recorded, which are rare: one round trip then.
+func (r *Redis) RecordHits(ctx context.Context, hits []offender.Hit) error {
+	if len(hits) == 0 {
+		return nil
+	}
+	_, err := r.pipeline(ctx, "offender_hits", func(p redis.Pipeliner) {
+		for _, h := range hits {
+			k := offenderHitsKey(h.Hash)
+			p.SAdd(ctx, k, mustJSON([2]string{h.Shop, h.RefundID}))
+			p.Expire(ctx, k, r.cfg.Retention)
+		}
+	})
+	return err
 }
 
 // OffenderWithdrawalDone records that the withdrawal up to upTo of a

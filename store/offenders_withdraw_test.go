@@ -6,6 +6,7 @@ package store_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -323,5 +324,26 @@ func TestOffendersWithdrawOnReopen(t *testing.T) {
 	o.confirm(t, offender.Confirmation{Hash: "h-a", Kind: "phone", Shop: shop1, RefundID: "R2", ConfirmedAt: at(81)})
 	if got := o.offenses(t, "h-a")["h-a"]; !got.ConfirmedAt.Equal(at(81)) || got.RefundID != "R2" {
 		t.Errorf("confirmed again: %+v", got)
+	}
+}
+
+// A withdrawal names the refunds, of every shop, that lookups matched to the
+// hashes it withdrew from, so they can be assessed again.
+func TestOffendersWithdrawNamesTheirHits(t *testing.T) {
+	e := startOffenders(t)
+	e.confirm(t, conf("h1", "account", "shop-1", "R1", 0), conf("h2", "phone", "shop-1", "R1", 0), conf("h3", "phone", "shop-1", "R5", 0))
+	hits := []offender.Hit{{Hash: "h1", Shop: "shop-2", RefundID: "R7"}, {Hash: "h2", Shop: "shop-1", RefundID: "R3"},
+		{Hash: "h1", Shop: "shop-2", RefundID: "R7"}, {Hash: "h3", Shop: "shop-3", RefundID: "R8"}}
+	if err := e.st.RecordHits(e.ctx, hits); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := e.rc.TTL(e.ctx, "sg:offhit:h1").Val(); ttl <= 0 {
+		t.Errorf("hits kept without a TTL (%v)", ttl)
+	}
+	w := e.withdraw(t, "shop-1", "R1", minute(1))
+	got := slices.SortedFunc(slices.Values(w.Hits), func(a, b offender.Hit) int { return strings.Compare(a.Hash+a.RefundID, b.Hash+b.RefundID) })
+	want := []offender.Hit{{Hash: "h1", Shop: "shop-2", RefundID: "R7"}, {Hash: "h2", Shop: "shop-1", RefundID: "R3"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("hits %+v, want %+v (h3 was confirmed by another refund)", got, want)
 	}
 }
