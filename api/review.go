@@ -59,69 +59,22 @@ import (
 	"github.com/sellerguard/sellerguard/detector"
 	"github.com/sellerguard/sellerguard/event"
 	"github.com/sellerguard/sellerguard/offender"
+	"github.com/sellerguard/sellerguard/review"
 	"github.com/sellerguard/sellerguard/rules"
 )
-
-// CaseState, CaseRow, CaseOpen and StepResult are identical to store's
-// ReviewState, ReviewRow, ReviewOpen and ReviewResult (aliases of the same
-// unnamed struct types): api may not import store, yet *store.Redis is a
-// ReviewStore. Change both together.
-
-// CaseState is a case's workflow state as stored. Status "" means the case
-// was never opened.
-type CaseState = struct {
-	Status    string
-	OpenedAt  time.Time
-	Deadline  time.Time
-	Owner     string
-	ClaimedAt time.Time
-	Verdict   string
-	Note      string
-	DecidedBy string
-	DecidedAt time.Time
-	Decision  string
-	Rules     []string
-	Reopened  int
-	Pending   bool
-}
-
-// CaseRow is one refund as the workflow reads it.
-type CaseRow = struct {
-	RefundID   string
-	Queued     bool
-	QueueScore float64
-	Assessment []byte
-	Refund     []byte
-	State      CaseState
-}
-
-// CaseOpen opens one case.
-type CaseOpen = struct {
-	RefundID string
-	OpenedAt time.Time
-	Deadline time.Time
-	Rules    []string
-}
-
-// StepResult is the outcome of one workflow step.
-type StepResult = struct {
-	Outcome string
-	Detail  string
-	State   CaseState
-}
 
 // ReviewStore keeps the workflow state (store.Redis implements it).
 type ReviewStore interface {
 	RefundShops(ctx context.Context, refundID string) ([]string, error)
-	ReviewCases(ctx context.Context, shop string, limit int) ([]CaseRow, error)
-	ReviewRows(ctx context.Context, shop string, ids []string) ([]CaseRow, error)
-	OpenReviewCases(ctx context.Context, shop string, opens []CaseOpen) error
+	ReviewCases(ctx context.Context, shop string, limit int) ([]review.Row, error)
+	ReviewRows(ctx context.Context, shop string, ids []string) ([]review.Row, error)
+	OpenReviewCases(ctx context.Context, shop string, opens []review.Open) error
 	ReviewShops(ctx context.Context) ([]string, error)
-	ClaimReviewCase(ctx context.Context, shop, refundID, who string, at time.Time) (StepResult, error)
-	ReleaseReviewCase(ctx context.Context, shop, refundID, who string, force bool, at time.Time) (StepResult, error)
-	DecideReviewCase(ctx context.Context, shop, refundID, who, verdict, note string, at time.Time) (StepResult, error)
-	ReopenReviewCase(ctx context.Context, shop, refundID, who, note string, at, deadline time.Time) (StepResult, error)
-	SetReviewDeadline(ctx context.Context, shop, refundID, who string, deadline, at time.Time) (StepResult, error)
+	ClaimReviewCase(ctx context.Context, shop, refundID, who string, at time.Time) (review.Step, error)
+	ReleaseReviewCase(ctx context.Context, shop, refundID, who string, force bool, at time.Time) (review.Step, error)
+	DecideReviewCase(ctx context.Context, shop, refundID, who, verdict, note string, at time.Time) (review.Step, error)
+	ReopenReviewCase(ctx context.Context, shop, refundID, who, note string, at, deadline time.Time) (review.Step, error)
+	SetReviewDeadline(ctx context.Context, shop, refundID, who string, deadline, at time.Time) (review.Step, error)
 	ReviewEffectsDone(ctx context.Context, shop, refundID, verdict string, decidedAt time.Time) (bool, error)
 	PendingReviewEffects(ctx context.Context, shop string) ([]string, error)
 	PendingOffenderWithdrawals(ctx context.Context, shop string, before time.Time) ([]string, error)
@@ -403,7 +356,7 @@ type CaseSummary struct {
 
 // summarize turns a stored row into what the API shows; ok is false for a
 // refund the shop does not have.
-func (rv *Review) summarize(shop string, row CaseRow, now time.Time) (CaseSummary, bool) {
+func (rv *Review) summarize(shop string, row review.Row, now time.Time) (CaseSummary, bool) {
 	c := CaseSummary{ShopID: shop, RefundID: row.RefundID, Queued: row.Queued, queueScore: row.QueueScore, Rules: []string{}}
 	if row.Assessment == nil && row.Refund == nil {
 		return c, false
@@ -445,19 +398,19 @@ func (rv *Review) summarize(shop string, row CaseRow, now time.Time) (CaseSummar
 
 // opening is how a queued case is opened: when it entered review (its
 // assessment's time, at the latest now) and its deadline.
-func (rv *Review) opening(c CaseSummary, now time.Time) CaseOpen {
+func (rv *Review) opening(c CaseSummary, now time.Time) review.Open {
 	opened := now
 	if !c.AssessedAt.IsZero() && c.AssessedAt.Before(now) {
 		opened = c.AssessedAt
 	}
-	return CaseOpen{RefundID: c.RefundID, OpenedAt: opened, Deadline: rv.cfg.Calendar.Deadline(opened), Rules: c.Rules}
+	return review.Open{RefundID: c.RefundID, OpenedAt: opened, Deadline: rv.cfg.Calendar.Deadline(opened), Rules: c.Rules}
 }
 
 // ensureOpen opens the queued cases among rows that were never opened and
 // reads them again; rows changes in place.
-func (rv *Review) ensureOpen(ctx context.Context, shop string, rows []CaseRow) error {
+func (rv *Review) ensureOpen(ctx context.Context, shop string, rows []review.Row) error {
 	now := rv.cfg.Now()
-	var opens []CaseOpen
+	var opens []review.Open
 	var idx []int
 	for i, row := range rows {
 		if row.Queued && row.State.Status == "" {
@@ -733,7 +686,7 @@ func actions(tok Token, c CaseSummary) []string {
 
 // Claim gives the case to the token's holder.
 func (rv *Review) Claim(ctx context.Context, tok Token, shop, refundID string) (CaseDetail, error) {
-	return rv.act(ctx, tok, shop, refundID, func(shop string, c CaseSummary, now time.Time) (StepResult, error) {
+	return rv.act(ctx, tok, shop, refundID, func(shop string, c CaseSummary, now time.Time) (review.Step, error) {
 		res, err := rv.store.ClaimReviewCase(ctx, shop, refundID, Actor(tok), now)
 		if err != nil {
 			return res, err
@@ -754,7 +707,7 @@ func (rv *Review) Claim(ctx context.Context, tok Token, shop, refundID string) (
 
 // Release gives the case back; an admin may release anyone's claim.
 func (rv *Review) Release(ctx context.Context, tok Token, shop, refundID string) (CaseDetail, error) {
-	return rv.act(ctx, tok, shop, refundID, func(shop string, _ CaseSummary, now time.Time) (StepResult, error) {
+	return rv.act(ctx, tok, shop, refundID, func(shop string, _ CaseSummary, now time.Time) (review.Step, error) {
 		res, err := rv.store.ReleaseReviewCase(ctx, shop, refundID, Actor(tok), tok.Role == RoleAdmin, now)
 		if err != nil {
 			return res, err
@@ -801,7 +754,7 @@ func (rv *Review) Decide(ctx context.Context, tok Token, shop, refundID, verdict
 	}
 	var fresh bool
 	var counted []string // the rules the verdict counted for
-	d, err := rv.act(ctx, tok, shop, refundID, func(shop string, _ CaseSummary, now time.Time) (StepResult, error) {
+	d, err := rv.act(ctx, tok, shop, refundID, func(shop string, _ CaseSummary, now time.Time) (review.Step, error) {
 		res, err := rv.store.DecideReviewCase(ctx, shop, refundID, Actor(tok), verdict, note, now)
 		if err != nil {
 			return res, err
@@ -853,7 +806,7 @@ func (rv *Review) Reopen(ctx context.Context, tok Token, shop, refundID, note st
 	}
 	var withdrawn string
 	var before CaseSummary
-	d, err := rv.act(ctx, tok, shop, refundID, func(shop string, c CaseSummary, now time.Time) (StepResult, error) {
+	d, err := rv.act(ctx, tok, shop, refundID, func(shop string, c CaseSummary, now time.Time) (review.Step, error) {
 		before = c
 		res, err := rv.store.ReopenReviewCase(ctx, shop, refundID, Actor(tok), note, now, rv.cfg.Calendar.Deadline(now))
 		if err != nil {
@@ -901,7 +854,7 @@ func (rv *Review) SetDeadline(ctx context.Context, tok Token, shop, refundID str
 	if deadline.IsZero() {
 		return CaseDetail{}, errBadRequest("deadline: required (RFC 3339)")
 	}
-	return rv.act(ctx, tok, shop, refundID, func(shop string, _ CaseSummary, now time.Time) (StepResult, error) {
+	return rv.act(ctx, tok, shop, refundID, func(shop string, _ CaseSummary, now time.Time) (review.Step, error) {
 		res, err := rv.store.SetReviewDeadline(ctx, shop, refundID, Actor(tok), deadline, now)
 		if err != nil {
 			return res, err
@@ -919,7 +872,7 @@ func (rv *Review) SetDeadline(ctx context.Context, tok Token, shop, refundID str
 // act runs one step on a case the token may change, and reads the case
 // again after it.
 func (rv *Review) act(ctx context.Context, tok Token, shop, refundID string,
-	step func(shop string, c CaseSummary, now time.Time) (StepResult, error)) (CaseDetail, error) {
+	step func(shop string, c CaseSummary, now time.Time) (review.Step, error)) (CaseDetail, error) {
 	shop, err := rv.resolveShop(ctx, tok, shop, refundID)
 	if err != nil {
 		return CaseDetail{}, err

@@ -46,6 +46,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/sellerguard/sellerguard/review"
 	"github.com/sellerguard/sellerguard/rules"
 )
 
@@ -97,53 +98,6 @@ func ReviewDay(t time.Time) string { return t.In(chinaTime).Format(time.DateOnly
 
 var chinaTime = time.FixedZone("CST", 8*60*60)
 
-// ReviewState is a case's workflow state. Status "" means the workflow has
-// not opened the case yet.
-type ReviewState = struct {
-	Status    string
-	OpenedAt  time.Time
-	Deadline  time.Time
-	Owner     string
-	ClaimedAt time.Time
-	Verdict   string
-	Note      string
-	DecidedBy string
-	DecidedAt time.Time
-	// Decision is the assessment's decision when the verdict was given.
-	Decision string
-	Rules    []string // the rules the verdict was counted for
-	Reopened int
-	Pending  bool // the verdict's effects are not done yet
-}
-
-// ReviewRow is one refund as the workflow reads it.
-type ReviewRow = struct {
-	RefundID   string
-	Queued     bool    // in the review queue (decision review or block)
-	QueueScore float64 // the queue's order: 1000+score when blocked, else score
-	Assessment []byte  // the stored assessment JSON; nil when none
-	Refund     []byte  // the refund's newest state (event JSON); nil when unknown
-	State      ReviewState
-}
-
-// ReviewOpen opens one case: when it entered review, its deadline, and the
-// rules it was flagged by (each counts one hit on the opening day).
-type ReviewOpen = struct {
-	RefundID string
-	OpenedAt time.Time
-	Deadline time.Time
-	Rules    []string
-}
-
-// ReviewResult is the outcome of one workflow step and the state after it.
-// Outcome is "ok" or a refusal (see each method); Detail names the owner of a
-// case taken by someone else, or the verdict a reopen withdrew.
-type ReviewResult = struct {
-	Outcome string
-	Detail  string
-	State   ReviewState
-}
-
 func reviewKeys(shop, refundID string) (pfx, rv, al string) {
 	pfx = prefix(shop)
 	return pfx, pfx + "rv:" + refundID, pfx + "al:" + refundID
@@ -156,7 +110,7 @@ func ttlSeconds(d time.Duration) int64 { return int64(d / time.Second) }
 // ReviewCases reads up to limit cases of a shop's review queue, most urgent
 // first by the queue's order, each with its assessment, refund and state.
 // Two round trips.
-func (r *Redis) ReviewCases(ctx context.Context, shop string, limit int) ([]ReviewRow, error) {
+func (r *Redis) ReviewCases(ctx context.Context, shop string, limit int) ([]review.Row, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -176,9 +130,9 @@ func (r *Redis) ReviewCases(ctx context.Context, shop string, limit int) ([]Revi
 // ReviewRows reads the given refunds of one shop as the workflow sees them,
 // in one round trip. A refund unknown to the shop comes back with nil
 // Assessment and Refund and an empty state.
-func (r *Redis) ReviewRows(ctx context.Context, shop string, ids []string) ([]ReviewRow, error) {
+func (r *Redis) ReviewRows(ctx context.Context, shop string, ids []string) ([]review.Row, error) {
 	if len(ids) == 0 {
-		return []ReviewRow{}, nil
+		return []review.Row{}, nil
 	}
 	pfx := prefix(shop)
 	type cmds struct {
@@ -199,9 +153,9 @@ func (r *Redis) ReviewRows(ctx context.Context, shop string, ids []string) ([]Re
 	}); err != nil {
 		return nil, err
 	}
-	out := make([]ReviewRow, len(ids))
+	out := make([]review.Row, len(ids))
 	for i, id := range ids {
-		row := ReviewRow{RefundID: id}
+		row := review.Row{RefundID: id}
 		if s, err := cs[i].score.Result(); err == nil {
 			row.Queued, row.QueueScore = true, s
 		}
@@ -221,8 +175,8 @@ func (r *Redis) ReviewRows(ctx context.Context, shop string, ids []string) ([]Re
 	return out, nil
 }
 
-func parseReviewState(h map[string]string) (ReviewState, error) {
-	var s ReviewState
+func parseReviewState(h map[string]string) (review.State, error) {
+	var s review.State
 	if len(h) == 0 {
 		return s, nil
 	}
@@ -255,7 +209,7 @@ func parseReviewState(h map[string]string) (ReviewState, error) {
 // OpenReviewCases opens cases the workflow sees for the first time (cases
 // open already are left as they are), counts one hit per rule on the opening
 // day, and records the shop in sg:review-shops. One round trip.
-func (r *Redis) OpenReviewCases(ctx context.Context, shop string, opens []ReviewOpen) error {
+func (r *Redis) OpenReviewCases(ctx context.Context, shop string, opens []review.Open) error {
 	if len(opens) == 0 {
 		return nil
 	}
@@ -307,18 +261,18 @@ func (r *Redis) ReviewShops(ctx context.Context) ([]string, error) {
 }
 
 // step runs one review script and decodes its {code, detail, state...} reply.
-func (r *Redis) step(ctx context.Context, op, src string, keys []string, args ...any) (ReviewResult, error) {
+func (r *Redis) step(ctx context.Context, op, src string, keys []string, args ...any) (review.Step, error) {
 	var cmd *redis.Cmd
 	if _, err := r.pipeline(ctx, op, func(p redis.Pipeliner) {
 		cmd = p.Eval(ctx, src, keys, args...)
 	}); err != nil {
-		return ReviewResult{}, err
+		return review.Step{}, err
 	}
 	res, err := cmd.Slice()
 	if err != nil || len(res) < 2 {
-		return ReviewResult{}, fmt.Errorf("store: %s: unexpected reply %v: %w", op, res, err)
+		return review.Step{}, fmt.Errorf("store: %s: unexpected reply %v: %w", op, res, err)
 	}
-	out := ReviewResult{}
+	out := review.Step{}
 	out.Outcome, _ = res[0].(string)
 	out.Detail, _ = res[1].(string)
 	h := make(map[string]string, (len(res)-2)/2)
@@ -328,7 +282,7 @@ func (r *Redis) step(ctx context.Context, op, src string, keys []string, args ..
 		h[k] = v
 	}
 	if out.State, err = parseReviewState(h); err != nil {
-		return ReviewResult{}, fmt.Errorf("store: %s: %w", op, err)
+		return review.Step{}, fmt.Errorf("store: %s: %w", op, err)
 	}
 	return out, nil
 }
@@ -336,7 +290,7 @@ func (r *Redis) step(ctx context.Context, op, src string, keys []string, args ..
 // ClaimReviewCase gives an open, queued case to who, unless someone owns it.
 // Outcomes: ok, already (who owns it), taken (Detail: the owner), closed,
 // not_queued (it left the queue), not_opened (open it first).
-func (r *Redis) ClaimReviewCase(ctx context.Context, shop, refundID, who string, at time.Time) (ReviewResult, error) {
+func (r *Redis) ClaimReviewCase(ctx context.Context, shop, refundID, who string, at time.Time) (review.Step, error) {
 	pfx, rv, al := reviewKeys(shop, refundID)
 	return r.step(ctx, "review_claim", reviewClaimScript, []string{rv, al, pfx + "q"},
 		refundID, who, fmtReviewTime(at), ttlSeconds(r.cfg.Retention))
@@ -344,7 +298,7 @@ func (r *Redis) ClaimReviewCase(ctx context.Context, shop, refundID, who string,
 
 // ReleaseReviewCase ends who's claim; force ends anyone's. Outcomes: ok,
 // unclaimed, not_owner (Detail: the owner), closed, not_opened.
-func (r *Redis) ReleaseReviewCase(ctx context.Context, shop, refundID, who string, force bool, at time.Time) (ReviewResult, error) {
+func (r *Redis) ReleaseReviewCase(ctx context.Context, shop, refundID, who string, force bool, at time.Time) (review.Step, error) {
 	_, rv, al := reviewKeys(shop, refundID)
 	f := "0"
 	if force {
@@ -358,9 +312,9 @@ func (r *Redis) ReleaseReviewCase(ctx context.Context, shop, refundID, who strin
 // at's day, and marks its effects pending (see ReviewEffectsDone). Outcomes:
 // ok, already (the same verdict by who: a retry), closed (Detail: the
 // verdict), unclaimed, not_owner (Detail: the owner), not_opened.
-func (r *Redis) DecideReviewCase(ctx context.Context, shop, refundID, who, verdict, note string, at time.Time) (ReviewResult, error) {
+func (r *Redis) DecideReviewCase(ctx context.Context, shop, refundID, who, verdict, note string, at time.Time) (review.Step, error) {
 	if verdict != "fraud" && verdict != "legit" {
-		return ReviewResult{}, fmt.Errorf("store: verdict %q is not fraud or legit", verdict)
+		return review.Step{}, fmt.Errorf("store: verdict %q is not fraud or legit", verdict)
 	}
 	pfx, rv, al := reviewKeys(shop, refundID)
 	day := ReviewDay(at)
@@ -376,7 +330,7 @@ func (r *Redis) DecideReviewCase(ctx context.Context, shop, refundID, who, verdi
 // then OffenderWithdrawalDone (PendingOffenderWithdrawals lists those left
 // undone). Outcomes: ok (Detail: the withdrawn verdict), open (it was not
 // closed), not_opened.
-func (r *Redis) ReopenReviewCase(ctx context.Context, shop, refundID, who, note string, at, deadline time.Time) (ReviewResult, error) {
+func (r *Redis) ReopenReviewCase(ctx context.Context, shop, refundID, who, note string, at, deadline time.Time) (review.Step, error) {
 	pfx, rv, al := reviewKeys(shop, refundID)
 	return r.step(ctx, "review_reopen", reviewReopenScript,
 		[]string{rv, al, pfx + "rvp", offenderRefundKey(shop, refundID), offenderWithdrawalsKey(shop)},
@@ -385,7 +339,7 @@ func (r *Redis) ReopenReviewCase(ctx context.Context, shop, refundID, who, note 
 
 // SetReviewDeadline moves an open case's deadline. Outcomes: ok, closed,
 // not_opened.
-func (r *Redis) SetReviewDeadline(ctx context.Context, shop, refundID, who string, deadline, at time.Time) (ReviewResult, error) {
+func (r *Redis) SetReviewDeadline(ctx context.Context, shop, refundID, who string, deadline, at time.Time) (review.Step, error) {
 	_, rv, al := reviewKeys(shop, refundID)
 	return r.step(ctx, "review_deadline", reviewDeadlineScript, []string{rv, al}, who, fmtReviewTime(at),
 		fmtReviewTime(deadline), ttlSeconds(r.cfg.Retention))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sellerguard/sellerguard/detector"
 	"github.com/sellerguard/sellerguard/redistest"
+	"github.com/sellerguard/sellerguard/review"
 	"github.com/sellerguard/sellerguard/rules"
 	"github.com/sellerguard/sellerguard/store"
 )
@@ -44,7 +45,7 @@ func (e *env) open(t *testing.T, shop string, ids ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var opens []store.ReviewOpen
+	var opens []review.Open
 	for _, r := range rows {
 		var a rules.Assessment
 		if err := json.Unmarshal(r.Assessment, &a); err != nil {
@@ -54,7 +55,7 @@ func (e *env) open(t *testing.T, shop string, ids ...string) {
 		for _, x := range a.Reasons {
 			codes = append(codes, x.Rule)
 		}
-		opens = append(opens, store.ReviewOpen{RefundID: r.RefundID, OpenedAt: at(40), Deadline: at(40 + 8*60), Rules: codes})
+		opens = append(opens, review.Open{RefundID: r.RefundID, OpenedAt: at(40), Deadline: at(40 + 8*60), Rules: codes})
 	}
 	if err := e.st.OpenReviewCases(e.ctx, shop, opens); err != nil {
 		t.Fatal(err)
@@ -62,15 +63,15 @@ func (e *env) open(t *testing.T, shop string, ids ...string) {
 }
 
 // expect checks one step's outcome: expect(t, "what", "ok")(st.ClaimReviewCase(…)).
-func expect(t *testing.T, what, want string) func(store.ReviewResult, error) store.ReviewResult {
+func expect(t *testing.T, what, want string) func(review.Step, error) review.Step {
 	t.Helper()
-	return func(res store.ReviewResult, err error) store.ReviewResult {
+	return func(res review.Step, err error) review.Step {
 		t.Helper()
 		return checkOutcome(t, what, res, err, want)
 	}
 }
 
-func checkOutcome(t *testing.T, what string, res store.ReviewResult, err error, want string) store.ReviewResult {
+func checkOutcome(t *testing.T, what string, res review.Step, err error, want string) review.Step {
 	t.Helper()
 	if err != nil {
 		t.Fatalf("%s: %v", what, err)

@@ -32,6 +32,7 @@ func TestDependenciesPointInward(t *testing.T) {
 		{"api", []string{kafkaGo, goRedis, mod + "store", mod + "ingest"}, nil},
 		{"offender", []string{kafkaGo, goRedis, mod + "store", mod + "detector", mod + "ingest", mod + "api"}, []string{"net/http"}},
 		{"sim", []string{kafkaGo, goRedis, prom}, []string{"net/http"}},
+		{"review", []string{kafkaGo, goRedis, prom, mod + "event", mod + "rules", mod + "detector", mod + "store", mod + "api"}, []string{"net/http"}},
 	} {
 		deps := goList(t, "{{.ImportPath}}", "-deps", mod+tc.pkg)
 		for _, f := range tc.deps {
