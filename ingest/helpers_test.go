@@ -77,16 +77,22 @@ func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
 // header n=<i>. It returns the values in order.
 func produce(t *testing.T, brokers []string, topic string, n int) []string {
 	t.Helper()
+	return produceFrom(t, brokers, topic, 0, n)
+}
+
+// produceFrom is produce for messages numbered from first on.
+func produceFrom(t *testing.T, brokers []string, topic string, first, n int) []string {
+	t.Helper()
 	w := ingest.NewWriter(brokers, topic)
 	defer w.Close()
 	msgs := make([]event.Raw, n)
 	values := make([]string, n)
 	for i := range n {
-		values[i] = fmt.Sprintf("%s-%d", topic, i)
+		values[i] = fmt.Sprintf("%s-%d", topic, first+i)
 		msgs[i] = event.Raw{
-			Key:     fmt.Appendf(nil, "k%d", i%7),
+			Key:     fmt.Appendf(nil, "k%d", (first+i)%7),
 			Value:   []byte(values[i]),
-			Headers: map[string]string{"n": fmt.Sprint(i), "source": "test"},
+			Headers: map[string]string{"n": fmt.Sprint(first + i), "source": "test"},
 		}
 	}
 	if err := w.Publish(ctxWithTimeout(t, waitTimeout), msgs); err != nil {

@@ -212,23 +212,6 @@ func uniqueValues(lists ...[]event.Raw) map[string]bool {
 	return out
 }
 
-// produceFrom is produce for messages numbered from first on.
-func produceFrom(t *testing.T, brokers []string, topic string, first, n int) []string {
-	t.Helper()
-	w := ingest.NewWriter(brokers, topic)
-	defer w.Close()
-	msgs := make([]event.Raw, n)
-	values := make([]string, n)
-	for i := range n {
-		values[i] = fmt.Sprintf("%s-%d", topic, first+i)
-		msgs[i] = event.Raw{Key: fmt.Appendf(nil, "k%d", (first+i)%7), Value: []byte(values[i])}
-	}
-	if err := w.Publish(ctxWithTimeout(t, waitTimeout), msgs); err != nil {
-		t.Fatalf("produce to %s: %v", topic, err)
-	}
-	return values
-}
-
 // checkMurmur2Placement reads topic with franz-go and checks every key sits
 // in the partition the Java client's murmur2 partitioner picks.
 func checkMurmur2Placement(t *testing.T, brokers []string, topic string) {
