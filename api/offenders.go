@@ -46,8 +46,8 @@ type OffenderBook interface {
 	Confirm(ctx context.Context, shop, refundID string, ids []offender.Identifier, at time.Time) error
 	// Withdraw withdraws the confirmations a shop's refund made (its fraud
 	// case was reopened), up to upTo or, when zero, the time the reopen
-	// recorded; ids are the case's identifiers now.
-	Withdraw(ctx context.Context, shop, refundID string, upTo time.Time, ids []offender.Identifier) (offender.Withdrawal, error)
+	// recorded.
+	Withdraw(ctx context.Context, shop, refundID string, upTo time.Time) (offender.Withdrawal, error)
 }
 
 // Limits of one confirmation request.

@@ -48,14 +48,14 @@ func (b *fakeOffenderBook) Confirm(_ context.Context, shop, refundID string, ids
 	return nil
 }
 
-func (b *fakeOffenderBook) Withdraw(_ context.Context, shop, refundID string, upTo time.Time, ids []offender.Identifier) (offender.Withdrawal, error) {
+func (b *fakeOffenderBook) Withdraw(_ context.Context, shop, refundID string, upTo time.Time) (offender.Withdrawal, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.err != nil {
 		return offender.Withdrawal{}, b.err
 	}
-	b.withdrawals = append(b.withdrawals, offenderCall{shop, refundID, slices.Clone(ids), upTo})
-	return offender.Withdrawal{Withdrawn: len(ids), UpTo: upTo}, nil
+	b.withdrawals = append(b.withdrawals, offenderCall{shop: shop, refund: refundID, at: upTo})
+	return offender.Withdrawal{Withdrawn: 1, UpTo: upTo}, nil
 }
 
 const (

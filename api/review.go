@@ -1005,8 +1005,7 @@ const (
 
 // withdraw carries out the withdrawal a reopened fraud verdict left pending:
 // the refund's known-offender confirmations (the hashes the store recorded
-// for it; the case's identifiers now as well, for confirmations recorded
-// before that), then re-assessment of the refunds it affects, then marks it
+// for it), then re-assessment of the refunds it affects, then marks it
 // done. Idempotent; returns how many confirmations it withdrew now.
 func (rv *Review) withdraw(ctx context.Context, shop, refundID string) (int, error) {
 	rv.effectsMu.Lock() // not alongside this refund's own confirmation in this process
@@ -1015,13 +1014,11 @@ func (rv *Review) withdraw(ctx context.Context, shop, refundID string) (int, err
 	if err != nil {
 		return 0, fmt.Errorf("load case: %w", err)
 	}
-	var ids []offender.Identifier
 	var affected []detector.Ref
 	if len(loaded) == 1 && loaded[0].Found {
-		ids = offender.Identifiers(loaded[0].Case)
 		affected = affectedRefunds(shop, loaded[0].Case)
 	}
-	w, err := rv.book.Withdraw(ctx, shop, refundID, time.Time{}, ids)
+	w, err := rv.book.Withdraw(ctx, shop, refundID, time.Time{})
 	if err != nil {
 		return 0, fmt.Errorf("withdraw offenders: %w", err)
 	}

@@ -72,10 +72,8 @@ type Writer interface {
 	// WithdrawOffenders withdraws the confirmations a shop's refund made
 	// (whatever hashes they were), dated up to upTo, or when upTo is zero up
 	// to the time the store recorded when the refund's case was reopened.
-	// also are further hashes to withdraw the refund's confirmation from
-	// (the case's identifiers now). Others' confirmations of the same
-	// hashes stand.
-	WithdrawOffenders(ctx context.Context, shop, refundID string, upTo time.Time, also []string) (Withdrawal, error)
+	// Others' confirmations of the same hashes stand.
+	WithdrawOffenders(ctx context.Context, shop, refundID string, upTo time.Time) (Withdrawal, error)
 }
 
 // Withdrawal is what withdrawing a refund's confirmations did.
@@ -354,25 +352,18 @@ func (b *Book) Confirm(ctx context.Context, shop, refundID string, ids []Identif
 
 // Withdraw withdraws the confirmations a shop's refund made (its fraud
 // verdict was reopened), dated up to upTo or, when upTo is zero, up to the
-// time the store recorded at reopening; ids (the case's identifiers now,
-// possibly none) are withdrawn from as well as the hashes recorded for the
-// refund. Other refunds' and shops' confirmations stand. The filters keep
+// time the store recorded at reopening, from every hash the store recorded
+// for the refund. Other refunds' and shops' confirmations stand. The filters keep
 // the hashes: a hit is checked in the store, which no longer has them.
 // Idempotent.
-func (b *Book) Withdraw(ctx context.Context, shop, refundID string, upTo time.Time, ids []Identifier) (Withdrawal, error) {
+func (b *Book) Withdraw(ctx context.Context, shop, refundID string, upTo time.Time) (Withdrawal, error) {
 	if b.writer == nil {
 		return Withdrawal{}, errors.New("offender: withdraw: the store is read-only")
 	}
 	if shop == "" || refundID == "" {
 		return Withdrawal{}, errors.New("offender: withdraw: shop and refund id are required")
 	}
-	also := make([]string, 0, len(ids))
-	for _, id := range ids {
-		if id.Valid() {
-			also = append(also, b.h.Hash(id))
-		}
-	}
-	w, err := b.writer.WithdrawOffenders(ctx, shop, refundID, upTo, also)
+	w, err := b.writer.WithdrawOffenders(ctx, shop, refundID, upTo)
 	if err != nil {
 		return Withdrawal{}, fmt.Errorf("offender: withdraw: %w", err)
 	}

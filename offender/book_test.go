@@ -102,22 +102,24 @@ func (s *fakeStore) ConfirmOffenders(_ context.Context, cs []offender.Confirmati
 	return nil
 }
 
+// fakeWithdrawn is how many hashes the fake store says a withdrawal removed.
+const fakeWithdrawn = 3
+
 // WithdrawOffenders records the call; the store's own logic is tested in
-// package store against Redis. It reports every hash as withdrawn.
-func (s *fakeStore) WithdrawOffenders(_ context.Context, shop, refundID string, upTo time.Time, also []string) (offender.Withdrawal, error) {
+// package store against Redis.
+func (s *fakeStore) WithdrawOffenders(_ context.Context, shop, refundID string, upTo time.Time) (offender.Withdrawal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.fail(); err != nil {
 		return offender.Withdrawal{}, err
 	}
-	s.withdrawals = append(s.withdrawals, withdrawCall{shop, refundID, upTo, slices.Clone(also)})
-	return offender.Withdrawal{Withdrawn: len(also), UpTo: upTo}, nil
+	s.withdrawals = append(s.withdrawals, withdrawCall{shop, refundID, upTo})
+	return offender.Withdrawal{Withdrawn: fakeWithdrawn, UpTo: upTo}, nil
 }
 
 type withdrawCall struct {
 	shop, refund string
 	upTo         time.Time
-	also         []string
 }
 
 // put records a confirmation as the Redis store does: feed once, earliest kept.
@@ -420,28 +422,23 @@ func TestConfirmValidates(t *testing.T) {
 	}
 }
 
-// Withdraw passes the refund and the hashes of the valid identifiers to the
-// store, and counts what the store withdrew.
+// Withdraw passes the refund and the time to the store, and counts what the
+// store withdrew.
 func TestWithdraw(t *testing.T) {
 	x := newFixture(t)
-	phone, _ := offender.PhoneID("13800138000")
-	ids := []offender.Identifier{id("account", "tb_alice"), phone, id("email", "a@b")}
 	for _, tc := range []struct {
 		name, shop, refund string
 		upTo               time.Time
-		ids                []offender.Identifier
 		wantErr            bool
-		wantAlso           []string
 	}{
-		{name: "the case's identifiers", shop: "shop-1", refund: "R1", upTo: day1, ids: ids,
-			wantAlso: []string{x.h.Hash(ids[0]), x.h.Hash(phone)}},
-		{name: "none: the recorded ones only", shop: "shop-1", refund: "R1", wantAlso: []string{}},
+		{name: "up to a time", shop: "shop-1", refund: "R1", upTo: day1},
+		{name: "no time: the one the reopen recorded", shop: "shop-1", refund: "R1"},
 		{name: "no shop", refund: "R1", wantErr: true},
 		{name: "no refund", shop: "shop-1", wantErr: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			x.st.withdrawals = nil
-			w, err := x.book.Withdraw(x.ctx, tc.shop, tc.refund, tc.upTo, tc.ids)
+			w, err := x.book.Withdraw(x.ctx, tc.shop, tc.refund, tc.upTo)
 			if tc.wantErr {
 				if err == nil || len(x.st.withdrawals) != 0 {
 					t.Fatalf("accepted: %v, %v", err, x.st.withdrawals)
@@ -451,23 +448,22 @@ func TestWithdraw(t *testing.T) {
 			if err != nil || len(x.st.withdrawals) != 1 {
 				t.Fatalf("Withdraw: %v, calls %v", err, x.st.withdrawals)
 			}
-			c := x.st.withdrawals[0]
-			if c.shop != tc.shop || c.refund != tc.refund || !c.upTo.Equal(tc.upTo) || !slices.Equal(c.also, tc.wantAlso) {
-				t.Errorf("store got %+v, want also %v", c, tc.wantAlso)
+			if c := x.st.withdrawals[0]; c.shop != tc.shop || c.refund != tc.refund || !c.upTo.Equal(tc.upTo) {
+				t.Errorf("store got %+v", c)
 			}
-			if w.Withdrawn != len(tc.wantAlso) {
-				t.Errorf("withdrawn %d", w.Withdrawn)
+			if w.Withdrawn != fakeWithdrawn {
+				t.Errorf("withdrawn %d, want the store's %d", w.Withdrawn, fakeWithdrawn)
 			}
 		})
 	}
-	if got := counterValue(t, x.reg, "sellerguard_offender_withdrawals_total"); got != 2 {
-		t.Errorf("withdrawals_total = %v, want 2", got)
+	if got := counterValue(t, x.reg, "sellerguard_offender_withdrawals_total"); got != 2*fakeWithdrawn {
+		t.Errorf("withdrawals_total = %v, want %d", got, 2*fakeWithdrawn)
 	}
 	x.st.failNext = errors.New("redis down")
-	if _, err := x.book.Withdraw(x.ctx, "shop-1", "R1", day1, ids); err == nil || !strings.Contains(err.Error(), "redis down") {
+	if _, err := x.book.Withdraw(x.ctx, "shop-1", "R1", day1); err == nil || !strings.Contains(err.Error(), "redis down") {
 		t.Errorf("store error: %v", err)
 	}
-	if _, err := offender.NewBook(x.h, x.f, readOnly{x.st}, prometheus.NewRegistry()).Withdraw(x.ctx, "s", "R1", day1, nil); err == nil {
+	if _, err := offender.NewBook(x.h, x.f, readOnly{x.st}, prometheus.NewRegistry()).Withdraw(x.ctx, "s", "R1", day1); err == nil {
 		t.Error("a read-only store withdrew")
 	}
 }

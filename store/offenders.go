@@ -263,13 +263,11 @@ func (r *Redis) ConfirmOffenders(ctx context.Context, cs []offender.Confirmation
 
 // WithdrawOffenders withdraws the confirmations a shop's refund made, dated
 // up to upTo, or when upTo is zero up to the time reopening its fraud case
-// recorded (offender.Writer). The hashes are those the refund's index
-// holds, plus also (the case's identifiers now, which covers confirmations
-// recorded before the index existed; for these a tombstone is left only on
-// an existing record). Nothing is withdrawn when no time is known.
+// recorded (offender.Writer): from every hash the refund's index holds.
+// Nothing is withdrawn when no time is known.
 // Idempotent; two round trips. Call OffenderWithdrawalDone once everything
 // that follows from it is done.
-func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, upTo time.Time, also []string) (offender.Withdrawal, error) {
+func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, upTo time.Time) (offender.Withdrawal, error) {
 	if shop == "" || refundID == "" {
 		return offender.Withdrawal{}, errors.New("store: withdraw offenders: shop and refund are required")
 	}
@@ -295,22 +293,7 @@ func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, up
 	if err != nil {
 		return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: time %q: %w", w, err)
 	}
-	indexed := res[1:]
-	type target struct {
-		hash, fence string
-	}
-	targets := make([]target, 0, len(indexed)+len(also))
-	seen := map[string]bool{}
-	for _, h := range indexed {
-		seen[h] = true
-		targets = append(targets, target{h, "1"})
-	}
-	for _, h := range also {
-		if h != "" && !seen[h] {
-			seen[h] = true
-			targets = append(targets, target{h, "0"})
-		}
-	}
+	targets := res[1:]
 	out := offender.Withdrawal{UpTo: at}
 	if len(targets) == 0 {
 		return out, nil
@@ -318,9 +301,9 @@ func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, up
 	cmds := make([]*redis.Cmd, len(targets))
 	hits := make([]*redis.StringSliceCmd, len(targets))
 	if _, err := r.pipeline(ctx, "offender_withdraw", func(p redis.Pipeliner) {
-		for i, t := range targets {
-			cmds[i] = p.Eval(ctx, withdrawOffenderSrc, []string{offenderKey(t.hash)}, shop, refundID, w, t.fence)
-			hits[i] = p.SMembers(ctx, offenderHitsKey(t.hash))
+		for i, h := range targets {
+			cmds[i] = p.Eval(ctx, withdrawOffenderSrc, []string{offenderKey(h)}, shop, refundID, w)
+			hits[i] = p.SMembers(ctx, offenderHitsKey(h))
 		}
 	}); err != nil {
 		return offender.Withdrawal{}, err
@@ -336,7 +319,7 @@ func (r *Redis) WithdrawOffenders(ctx context.Context, shop, refundID string, up
 			if err := json.Unmarshal([]byte(m), &ref); err != nil {
 				return offender.Withdrawal{}, fmt.Errorf("store: withdraw offenders: hit %q: %w", m, err)
 			}
-			out.Hits = append(out.Hits, offender.Hit{Hash: targets[i].hash, Shop: ref[0], RefundID: ref[1]})
+			out.Hits = append(out.Hits, offender.Hit{Hash: targets[i], Shop: ref[0], RefundID: ref[1]})
 		}
 	}
 	return out, nil

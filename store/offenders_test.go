@@ -122,7 +122,7 @@ func offenderRoundTrip(t *testing.T, e *offenderEnv) {
 	}
 	// Withdrawn: shop-1's R1 confirmed h-phone only.
 	e.confirm(t, conf("h-phone", offender.KindPhone, "shop-3", "R3", 9))
-	w, err := e.st.WithdrawOffenders(e.ctx, "shop-1", "R1", confirmedBase.Add(time.Hour), nil)
+	w, err := e.st.WithdrawOffenders(e.ctx, "shop-1", "R1", confirmedBase.Add(time.Hour))
 	if err != nil || w.Withdrawn != 1 {
 		t.Fatalf("WithdrawOffenders = %+v, %v", w, err)
 	}
@@ -130,7 +130,7 @@ func offenderRoundTrip(t *testing.T, e *offenderEnv) {
 	got = e.offenses(t, "h-phone", "h-acct")
 	checkRecord(t, got["h-phone"], offender.Record{Kind: "phone", Shop: "shop-3", RefundID: "R3", ConfirmedAt: at9,
 		ByShop: map[string]offender.ShopConfirmation{"shop-3": {RefundID: "R3", ConfirmedAt: at9}}})
-	if _, err := e.st.WithdrawOffenders(e.ctx, "shop-3", "R3", confirmedBase.Add(time.Hour), nil); err != nil {
+	if _, err := e.st.WithdrawOffenders(e.ctx, "shop-3", "R3", confirmedBase.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.offenses(t, "h-phone", "h-acct"); len(got) != 1 || got["h-acct"].RefundID != "R2" {
@@ -372,7 +372,7 @@ func TestOffendersCluster(t *testing.T) {
 		t.Errorf("OffendersSince: %d hashes, %v", len(all), err)
 	}
 	// The refund's index and the records are on different nodes.
-	w, err := st.WithdrawOffenders(ctx, "shop-1", "R7", confirmedBase.Add(time.Minute), nil)
+	w, err := st.WithdrawOffenders(ctx, "shop-1", "R7", confirmedBase.Add(time.Minute))
 	if err != nil || w.Withdrawn != 1 {
 		t.Fatalf("WithdrawOffenders: %+v, %v", w, err)
 	}

@@ -25,9 +25,9 @@ func own(refund string, min int) offender.ShopConfirmation {
 	return offender.ShopConfirmation{RefundID: refund, ConfirmedAt: minute(min)}
 }
 
-func (e *offenderEnv) withdraw(t *testing.T, shop, refund string, upTo time.Time, also ...string) offender.Withdrawal {
+func (e *offenderEnv) withdraw(t *testing.T, shop, refund string, upTo time.Time) offender.Withdrawal {
 	t.Helper()
-	w, err := e.st.WithdrawOffenders(e.ctx, shop, refund, upTo, also)
+	w, err := e.st.WithdrawOffenders(e.ctx, shop, refund, upTo)
 	if err != nil {
 		t.Fatalf("WithdrawOffenders(%s, %s): %v", shop, refund, err)
 	}
@@ -205,40 +205,6 @@ func TestOffendersWithdrawOrder(t *testing.T) {
 	}
 }
 
-// A record written before every confirmation was kept (derived fields only)
-// is converted, and a refund not in any index is reached through the case's
-// identifiers (also).
-func TestOffendersWithdrawLegacyRecord(t *testing.T) {
-	e := startOffenders(t)
-	legacy := map[string]any{"kind": "phone", "shop": "shop-1", "refund": "R1", "confirmed_at": "2026-11-03T09:30:00.123Z",
-		"s:shop-1": "2026-11-03T09:30:00.123Z|R1", "s:shop-2": "2026-11-03T09:33:00.123Z|R9"}
-	for _, h := range []string{"h-old", "h-old2"} {
-		if err := e.rc.HSet(e.ctx, "sg:offender:"+h, legacy).Err(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// Not in the refund's index: only also finds it.
-	if w := e.withdraw(t, "shop-1", "R1", minute(10)); w.Withdrawn != 0 {
-		t.Fatalf("withdrew %d without also", w.Withdrawn)
-	}
-	if w := e.withdraw(t, "shop-1", "R1", minute(10), "h-old", "h-never"); w.Withdrawn != 1 {
-		t.Fatalf("withdrew %d, want 1", w.Withdrawn)
-	}
-	e.checkRecords(t, map[string]*offender.Record{
-		"h-old":  rec("phone", "shop-2", "R9", 3, map[string]offender.ShopConfirmation{"shop-2": own("R9", 3)}),
-		"h-old2": rec("phone", "shop-1", "R1", 0, map[string]offender.ShopConfirmation{"shop-1": own("R1", 0), "shop-2": own("R9", 3)}),
-	})
-	if n := e.rc.Exists(e.ctx, "sg:offender:h-never").Val(); n != 0 {
-		t.Error("a withdrawal created a record for a hash nobody confirmed")
-	}
-	// A legacy record converts on its first confirmation too, keeping what it knew.
-	e.confirm(t, conf("h-old2", "phone", "shop-3", "R30", 1))
-	e.checkRecords(t, map[string]*offender.Record{
-		"h-old2": rec("phone", "shop-1", "R1", 0, map[string]offender.ShopConfirmation{"shop-1": own("R1", 0), "shop-2": own("R9", 3),
-			"shop-3": own("R30", 1)}),
-	})
-}
-
 // Reopening a fraud case marks its refund's withdrawal in the same script:
 // the time up to which its confirmations are void, the pending list, and
 // how many identifiers in the audit log. WithdrawOffenders without a time
@@ -257,7 +223,7 @@ func TestOffendersWithdrawOnReopen(t *testing.T) {
 	o.confirm(t, offender.Confirmation{Hash: "h-b", Kind: "phone", Shop: "shop-2", RefundID: "R9", ConfirmedAt: at(90)})
 
 	// Without a reopen (and no time given) there is nothing to withdraw.
-	if w, err := e.st.WithdrawOffenders(e.ctx, shop1, "R2", time.Time{}, nil); err != nil || w.Withdrawn != 0 || !w.UpTo.IsZero() {
+	if w, err := e.st.WithdrawOffenders(e.ctx, shop1, "R2", time.Time{}); err != nil || w.Withdrawn != 0 || !w.UpTo.IsZero() {
 		t.Fatalf("withdrawal before the reopen: %+v, %v", w, err)
 	}
 	if got := o.offenses(t, "h-a", "h-b"); len(got) != 2 {
@@ -283,7 +249,7 @@ func TestOffendersWithdrawOnReopen(t *testing.T) {
 	if got := o.offenses(t, "h-c"); len(got) != 0 {
 		t.Errorf("a late confirmation counted: %v", got)
 	}
-	w, err := e.st.WithdrawOffenders(e.ctx, shop1, "R2", time.Time{}, nil)
+	w, err := e.st.WithdrawOffenders(e.ctx, shop1, "R2", time.Time{})
 	if err != nil || w.Withdrawn != 2 || !w.UpTo.Equal(at(70)) {
 		t.Fatalf("withdrawal %+v, %v", w, err)
 	}

@@ -28,12 +28,10 @@ local function cid(shop, refund)
 end
 
 -- entries returns the record's confirmations ({first, last, shop, refund})
--- and its s: fields. A record written before every confirmation was kept
--- (derived fields only) is converted first: its per-shop earliest ones are
--- all that is known.
+-- and its s: fields.
 local function entries(key)
   local h = redis.call('HGETALL', key)
-  local cs, shops, top = {}, {}, {}
+  local cs, shops = {}, {}
   for i = 1, #h, 2 do
     local f, v = h[i], h[i + 1]
     local n, rest = string.match(f, '^c:(%d+):(.*)$')
@@ -44,32 +42,6 @@ local function entries(key)
     elseif string.sub(f, 1, 2) == 's:' then
       local at, refund = cut(v)
       shops[#shops + 1] = {shop = string.sub(f, 3), at = at, refund = refund}
-    elseif f == 'shop' or f == 'refund' or f == 'confirmed_at' then
-      top[f] = v
-    end
-  end
-  if #cs == 0 and top.confirmed_at then
-    local old = {}
-    for _, s in ipairs(shops) do
-      old[#old + 1] = s
-    end
-    if top.shop then
-      old[#old + 1] = {shop = top.shop, at = top.confirmed_at, refund = top.refund or ''}
-    end
-    local byid = {}
-    for _, s in ipairs(old) do
-      local id = cid(s.shop, s.refund)
-      local e = byid[id]
-      if not e then
-        e = {first = s.at, last = s.at, shop = s.shop, refund = s.refund}
-        byid[id] = e
-        cs[#cs + 1] = e
-      elseif s.at < e.first then
-        e.first, e.last = s.at, s.at
-      end
-    end
-    for _, e in ipairs(cs) do
-      redis.call('HSET', key, 'c:' .. cid(e.shop, e.refund), e.first .. '|' .. e.last)
     end
   end
   return cs, shops

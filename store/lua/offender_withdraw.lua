@@ -4,14 +4,11 @@
 -- stands; so do every other refund's and shop's, and the earliest ones are
 -- derived again.
 -- KEYS[1] record
--- ARGV: shop, refund, up_to, fence ('1': leave the tombstone even when the
--- record does not exist yet: its confirmation may be on its way)
+-- ARGV: shop, refund, up_to (the tombstone is left even when the record does
+-- not exist yet: its confirmation may be on its way)
 -- returns 1 when a confirmation was withdrawn, 0 otherwise
-local shop, refund, upto, fence = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local shop, refund, upto = ARGV[1], ARGV[2], ARGV[3]
 local exists = redis.call('EXISTS', KEYS[1]) == 1
-if not exists and fence ~= '1' then
-  return 0
-end
 local id = cid(shop, refund)
 local tomb = redis.call('HGET', KEYS[1], 'w:' .. id)
 if not tomb or tomb < upto then
