@@ -398,7 +398,7 @@ func decodeHistory(v any) (map[string][]string, map[string][]rules.RefundSummary
 		for k := 0; k+1 < len(pairs); k += 2 {
 			var s rules.RefundSummary
 			if err := json.Unmarshal([]byte(pairs[k+1]), &s); err != nil {
-				s = rules.RefundSummary{RefundID: pairs[k]} // written before summaries were kept
+				return nil, nil, fmt.Errorf("history of %s: refund %s: %w", b, pairs[k], err)
 			}
 			list = append(list, s)
 		}
